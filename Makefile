@@ -1,0 +1,35 @@
+# Two commands on a fresh Debian 12 machine: `make run` and `make test`.
+# Both install what is missing (system packages via apt-get when running as root), then build.
+SWIFT      ?= swift
+CONFIG     ?= release
+SYSTEM_PKGS := libopenblas-dev libsuitesparse-dev
+BIN         = .build/$(CONFIG)/miller
+
+.PHONY: all setup build run test clean
+all: build
+
+setup:
+	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found on PATH (Swift 6 toolchain needed)"; exit 1; }
+	@missing=""; for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
+	  else \
+	    echo "missing system packages:$$missing"; \
+	    echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+build: setup
+	$(SWIFT) build -c $(CONFIG) --product miller
+
+run: build
+	$(BIN) sim examples/opamp-level1.cir
+
+test: setup
+	$(SWIFT) build -c $(CONFIG) --product miller
+	$(SWIFT) test -c $(CONFIG)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - Build settings
+
+/// Hot numeric code (device loads, sparse LU glue, int8 dot products) drops bounds checks in
+/// release builds; `make test` runs the suite on a release build so goldens and fuzzing stay quick.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Miller",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "miller", targets: ["miller"]),
+        .library(name: "Spice", targets: ["Spice"]),
+        .library(name: "GGUF", targets: ["GGUF"]),
+        .library(name: "Infer", targets: ["Infer"]),
+        .library(name: "Agents", targets: ["Agents"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C system libraries (thin shims; one Swift wrapper file each)
+        .systemLibrary(name: "CKLU", path: "Sources/CKLU"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
+
+        // MARK: - Libraries
+        .target(name: "Spice", dependencies: ["CKLU"], swiftSettings: fast),
+        .target(name: "GGUF", swiftSettings: fast),
+        .target(name: "Infer", dependencies: ["GGUF", "CBLAS"], swiftSettings: fast),
+        .target(name: "Agents", dependencies: ["Spice", "Infer"], swiftSettings: fast),
+
+        // MARK: - The executable (argument parsing and printing only)
+        .executableTarget(
+            name: "miller",
+            dependencies: [
+                "Spice", "GGUF", "Infer", "Agents",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SpiceTests", dependencies: ["Spice", "TestSupport"],
+                    resources: [.copy("Goldens")]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
+        .testTarget(name: "InferTests", dependencies: ["Infer", "GGUF", "TestSupport"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "TestSupport"]),
+    ]
+)

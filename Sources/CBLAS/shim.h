@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface, for the sgemm of batched prompt processing.
+#include <cblas.h>

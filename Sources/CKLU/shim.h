@@ -1,0 +1,3 @@
+// SuiteSparse KLU, the sparse LU the simulator factors its MNA matrix with.
+// Debian 12 ships SuiteSparse 5 with no pkg-config file, so the header path is spelled out here.
+#include <suitesparse/klu.h>

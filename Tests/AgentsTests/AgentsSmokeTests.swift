@@ -1,0 +1,6 @@
+import XCTest
+import Agents
+
+final class AgentsSmokeTests: XCTestCase {
+    func testModuleLinks() {}
+}

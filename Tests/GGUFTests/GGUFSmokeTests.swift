@@ -1,0 +1,6 @@
+import XCTest
+import GGUF
+
+final class GGUFSmokeTests: XCTestCase {
+    func testModuleLinks() {}
+}

@@ -1,0 +1,6 @@
+import XCTest
+import Infer
+
+final class InferSmokeTests: XCTestCase {
+    func testModuleLinks() {}
+}

@@ -1,0 +1,6 @@
+import XCTest
+import Spice
+
+final class SpiceSmokeTests: XCTestCase {
+    func testModuleLinks() {}
+}
