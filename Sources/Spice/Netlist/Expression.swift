@@ -286,7 +286,7 @@ struct ExpressionParser {
             return n
         }
         if SpiceNumber.isDigit(c) || (c == UInt8(ascii: ".") && i + 1 < bytes.count && SpiceNumber.isDigit(bytes[i + 1])) {
-            guard let (v, end) = SpiceNumber.scan(bytes, from: i, allowMil: false) else {
+            guard let (v, end) = bytes.withUnsafeBufferPointer({ SpiceNumber.scan($0, from: i, allowMil: false) }) else {
                 throw NetlistError("bad number in expression '\(text)'")
             }
             i = end

@@ -59,6 +59,7 @@ final class Elaborator {
         let main = structure.main
         try defineParams(of: main, in: global)
         try applyOptions()
+        deck.elements.reserveCapacity(structure.elementCount)
         let top = Frame(def: main, prefix: "", nodeMap: [:], scope: global, multiplier: 1)
         try expand(top)
         try applyCards()
@@ -165,8 +166,10 @@ final class Elaborator {
                     let flat = f.prefix.isEmpty ? name : f.prefix + ":" + name
                     deck.models[flat] = ModelCard(name: flat, type: type, parameters: parameters, location: location)
                 } catch let e as NetlistError { throw e.located(location) }
-            case .element(let name, let tokens, let location):
-                do { try element(name, tokens, location, f) } catch let e as NetlistError { throw e.located(location) }
+            case .element(let line):
+                do { try element(line.name, try line.arguments(), line.location, f) } catch let e as NetlistError {
+                    throw e.located(line.location)
+                }
             }
         }
     }
@@ -176,6 +179,24 @@ final class Elaborator {
         if letter == UInt8(ascii: "x") { return try instance(name, tokens, location, f) }
         guard deck.elements.count < Self.maximumElements else {
             throw NetlistError("circuit has more than \(Self.maximumElements) elements after flattening")
+        }
+        // Fast path for the plain `r1 a b 1k` form that makes up most large decks.
+        if tokens.count == 3, f.multiplier == 1,
+           letter == UInt8(ascii: "r") || letter == UInt8(ascii: "c") || letter == UInt8(ascii: "l"),
+           case .word(let a) = tokens[0], case .word(let b) = tokens[1], case .word(let v) = tokens[2],
+           let x = SpiceNumber.parse(v) {
+            let kind: Element.Kind = letter == UInt8(ascii: "r") ? .resistor(resistance: x)
+                : letter == UInt8(ascii: "c") ? .capacitor(capacitance: x, initialVoltage: nil)
+                : .inductor(inductance: x, initialCurrent: nil)
+            deck.elements.append(Element(name: flatName(name, f), nodes: [node(a, f), node(b, f)], kind: kind, location: location))
+            return
+        }
+        if letter == UInt8(ascii: "e") || letter == UInt8(ascii: "g") || letter == UInt8(ascii: "f") || letter == UInt8(ascii: "h") {
+            for t in tokens {
+                if let w = t.word, ["poly", "value", "vol", "cur", "table", "laplace"].contains(w) {
+                    throw NetlistError("\(name): unsupported controlled-source form '\(w)'")
+                }
+            }
         }
         let (positional, named) = try splitAssignments(tokens, at: location)
         let nodeCount: Int

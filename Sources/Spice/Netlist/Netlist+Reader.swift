@@ -21,6 +21,7 @@ struct LineReader {
         var lineNumber = 0
         var inControl = false
         let u = Array(text.utf8)
+        out.reserveCapacity(u.count / 24)
         var pos = 0
         while pos < u.count || (pos == u.count && lineNumber == 0 && hasTitle) {
             var end = pos

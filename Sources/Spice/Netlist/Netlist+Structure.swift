@@ -18,9 +18,27 @@ final class SubcircuitDefinition {
     func hasModel(_ name: String) -> Bool { modelNames.contains(name) || binnedBases.contains(name) }
 }
 
-/// A circuit-body statement, tokenized once and elaborated per instance.
+/// One element line. Subcircuit bodies are tokenized once when read; top-level lines, elaborated
+/// exactly once, are tokenized when elaborated so a large deck never holds all its tokens at once.
+final class ElementLine {
+    let name: String
+    let text: String
+    let location: SourceLocation
+    /// Tokens after the name, when tokenized ahead.
+    let tokens: [Token]?
+    init(name: String, text: String, location: SourceLocation, tokens: [Token]?) {
+        self.name = name; self.text = text; self.location = location; self.tokens = tokens
+    }
+
+    func arguments() throws -> [Token] {
+        if let tokens { return tokens }
+        return try Tokenizer.tokens(text, at: location, skippingFirst: true)
+    }
+}
+
+/// A circuit-body statement, elaborated per instance.
 enum Statement {
-    case element(name: String, tokens: [Token], location: SourceLocation)
+    case element(ElementLine)
     case param([(String, String)], SourceLocation)
     case model(name: String, type: String, tokens: [Token], location: SourceLocation)
 }
@@ -38,6 +56,8 @@ struct StructureParser {
     var cards: [PendingCard] = []
     var controlLines: [Card] = []
     var globals: Set<String> = []
+    /// Element lines read (a capacity hint for the flat element list).
+    var elementCount = 0
 
     static let elementLetters: Set<UInt8> = Set("rclvieghfdmx".utf8)
     static let topOnly: Set<String> = [
@@ -55,14 +75,16 @@ struct StructureParser {
             guard let first = u.first else { continue }
             let lowerFirst = first >= 65 && first <= 90 ? first | 0x20 : first
             if lowerFirst != UInt8(ascii: ".") {
-                let tokens = try Tokenizer.tokens(line.text, at: line.location)
-                guard case .word(let name)? = tokens.first else {
-                    throw NetlistError("expected an element name, found '\(tokens.first?.description ?? "")'", at: line.location)
+                let name = Tokenizer.leadingWord(line.text)
+                guard !name.isEmpty else {
+                    throw NetlistError("expected an element name at the start of '\(line.text)'", at: line.location)
                 }
                 guard Self.elementLetters.contains(lowerFirst) else {
                     throw NetlistError("unsupported element type '\(Character(Unicode.Scalar(lowerFirst)))' in '\(name)'", at: line.location)
                 }
-                stack[stack.count - 1].body.append(.element(name: name, tokens: Array(tokens.dropFirst()), location: line.location))
+                let tokens = stack.count > 1 ? try Tokenizer.tokens(line.text, at: line.location, skippingFirst: true) : nil
+                stack[stack.count - 1].body.append(.element(ElementLine(name: name, text: line.text, location: line.location, tokens: tokens)))
+                elementCount += 1
                 continue
             }
             let keywordEnd = line.text.firstIndex { $0 == " " || $0 == "\t" } ?? line.text.endIndex

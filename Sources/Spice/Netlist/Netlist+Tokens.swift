@@ -26,18 +26,39 @@ enum Token: Equatable, CustomStringConvertible {
 enum Tokenizer {
     /// Splits a line into tokens. Commas separate like spaces; `(`, `)`, `=` stand alone; after `=` a bare
     /// value may contain balanced parentheses (`ad=int((nf+1)/2)*w`).
-    static func tokens(_ text: String, at location: SourceLocation) throws -> [Token] {
-        let u = Array(text.utf8)
-        var out: [Token] = []
-        var i = 0
-        let n = u.count
-        func isSeparator(_ c: UInt8) -> Bool {
-            c == 32 || c == 9 || c == UInt8(ascii: ",") || c == UInt8(ascii: "(") || c == UInt8(ascii: ")")
-                || c == UInt8(ascii: "=") || c == UInt8(ascii: "{") || c == UInt8(ascii: "'")
+    static func tokens(_ text: String, at location: SourceLocation, skippingFirst: Bool = false) throws -> [Token] {
+        var text = text
+        text.makeContiguousUTF8()
+        return try text.utf8.withContiguousStorageIfAvailable {
+            try tokens(bytes: $0, at: location, skippingFirst: skippingFirst)
+        }!
+    }
+
+    /// The line's first word, lowercased (an element name), up to whitespace or punctuation.
+    static func leadingWord(_ text: String) -> String {
+        var end = text.utf8.startIndex
+        for c in text.utf8 {
+            if c == 32 || c == 9 || c == UInt8(ascii: ",") || c == UInt8(ascii: "(") || c == UInt8(ascii: ")")
+                || c == UInt8(ascii: "=") || c == UInt8(ascii: "{") || c == UInt8(ascii: "'") || c == UInt8(ascii: "\"")
+                || c == UInt8(ascii: "}") { break }
+            end = text.utf8.index(after: end)
         }
+        return String(text[..<end]).lowercased()
+    }
+
+    static func tokens(bytes u: UnsafeBufferPointer<UInt8>, at location: SourceLocation, skippingFirst: Bool) throws -> [Token] {
+        var out: [Token] = []
+        out.reserveCapacity(6)
+        var i = 0
+        if skippingFirst {
+            while i < u.count, !isSeparator(u[i]) && u[i] != UInt8(ascii: "\"") && u[i] != UInt8(ascii: "}") { i += 1 }
+        }
+        let n = u.count
         while i < n {
             let c = u[i]
-            switch c {
+            let bareValue = out.last == .equals && c != 32 && c != 9 && c != UInt8(ascii: "{") && c != UInt8(ascii: "'")
+                && c != UInt8(ascii: "\"") && c != UInt8(ascii: ",")
+            switch bareValue ? 0 : c {
             case 32, 9, 13, UInt8(ascii: ","):
                 i += 1
             case UInt8(ascii: "("): out.append(.lparen); i += 1
@@ -95,7 +116,19 @@ enum Tokenizer {
         return out
     }
 
+    @inline(__always) static func isSeparator(_ c: UInt8) -> Bool {
+        c == 32 || c == 9 || c == UInt8(ascii: ",") || c == UInt8(ascii: "(") || c == UInt8(ascii: ")")
+            || c == UInt8(ascii: "=") || c == UInt8(ascii: "{") || c == UInt8(ascii: "'")
+    }
+
     /// ASCII lowercase of a byte range.
+    static func lower(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        var needs = false
+        for c in s where c >= 65 && c <= 90 { needs = true; break }
+        if !needs { return String(decoding: s, as: UTF8.self) }
+        return String(decoding: s.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
     static func lower(_ s: ArraySlice<UInt8>) -> String {
         var needs = false
         for c in s where c >= 65 && c <= 90 { needs = true; break }

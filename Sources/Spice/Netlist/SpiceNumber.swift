@@ -6,15 +6,19 @@
 public enum SpiceNumber {
     /// The value of `text`, or nil when it is not a SPICE number.
     public static func parse(_ text: some StringProtocol) -> Double? {
-        let bytes = Array(text.utf8)
-        guard let (value, end) = scan(bytes, from: 0, allowMil: true), end == bytes.count else { return nil }
+        if let r = text.utf8.withContiguousStorageIfAvailable({ whole($0) }) { return r }
+        return Array(text.utf8).withUnsafeBufferPointer { whole($0) }
+    }
+
+    private static func whole(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard let (value, end) = scan(b, from: 0, allowMil: true), end == b.count else { return nil }
         return value
     }
 
     /// Scans a number at `start`; returns the value and the index after the number and its unit letters.
     ///
     /// `allowMil` is false inside expressions: ngspice's expression evaluator reads `5mil` as 5m.
-    static func scan(_ b: [UInt8], from start: Int, allowMil: Bool) -> (Double, Int)? {
+    static func scan(_ b: UnsafeBufferPointer<UInt8>, from start: Int, allowMil: Bool) -> (Double, Int)? {
         var i = start
         let n = b.count
         var mantissaEnd = i
@@ -36,7 +40,7 @@ public enum SpiceNumber {
                 i = j; mantissaEnd = j
             }
         }
-        guard let mantissa = Double(String(decoding: b[start..<mantissaEnd], as: UTF8.self)) else { return nil }
+        guard let mantissa = Double(String(decoding: UnsafeBufferPointer(rebasing: b[start..<mantissaEnd]), as: UTF8.self)) else { return nil }
         var scale = 1.0
         if i < n {
             let c = b[i] | 0x20
