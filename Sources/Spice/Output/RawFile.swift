@@ -198,6 +198,9 @@ struct NumberFormatter15 {
 // MARK: - Reading
 
 extension RawFile {
+    /// The analysis kind of a plot (`op`, `dc`, `ac`, `tran`, `noise`, ...), from its ngspice title.
+    public static func kind(of plot: Plot) -> String { plotStem(forTitle: plot.title) }
+
     /// Maps a `Plotname:` to ngspice's plot-name stem (`op`, `dc`, `ac`, ...).
     static func plotStem(forTitle title: String) -> String {
         let t = title.lowercased()
