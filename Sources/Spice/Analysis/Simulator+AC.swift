@@ -12,12 +12,12 @@ extension Simulator {
         var c = [Double](repeating: 0, count: nnz + 1)
         var rhsRe = [Double](repeating: 0, count: n + 1), rhsIm = rhsRe
         c.withUnsafeMutableBufferPointer { cb in
-            let context = ReactiveContext(matrix: cb.baseAddress!, solution: solver.solution.baseAddress!)
+            let context = ReactiveContext(matrix: cb.baseAddress! + 1, solution: solver.solutionPointer)
             for device in circuit.devices { device.loadReactive(context) }
         }
         rhsRe.withUnsafeMutableBufferPointer { re in
             rhsIm.withUnsafeMutableBufferPointer { im in
-                let context = ACSourceContext(re: re.baseAddress!, im: im.baseAddress!)
+                let context = ACSourceContext(re: re.baseAddress! + 1, im: im.baseAddress! + 1)
                 for device in circuit.devices { device.loadACSources(context) }
             }
         }
@@ -29,7 +29,7 @@ extension Simulator {
         for f in frequencies {
             let omega = 2 * Double.pi * f
             values.withUnsafeMutableBufferPointer { v in
-                for k in 0..<nnz { v[2 * k] = g[k]; v[2 * k + 1] = omega * c[k] }
+                for k in 0..<nnz { v[2 * k] = g[k]; v[2 * k + 1] = omega * c[k + 1] }
             }
             do {
                 try values.withUnsafeMutableBufferPointer { try circuit.lu.factorComplex($0) }
@@ -37,7 +37,7 @@ extension Simulator {
                 throw SimulationError(.singularMatrix, "AC matrix singular at \(circuit.describe(column)) at \(f) Hz",
                                       subject: column < n ? circuit.unknownNames[column] : nil)
             }
-            for i in 0..<n { b[2 * i] = rhsRe[i]; b[2 * i + 1] = rhsIm[i] }
+            for i in 0..<n { b[2 * i] = rhsRe[i + 1]; b[2 * i + 1] = rhsIm[i + 1] }
             b.withUnsafeMutableBufferPointer { circuit.lu.solveComplex($0) }
             for (k, out) in outs.enumerated() {
                 re[k].append(b[2 * out.unknown.index]); im[k].append(b[2 * out.unknown.index + 1])

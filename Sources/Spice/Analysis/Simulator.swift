@@ -9,8 +9,8 @@ import Foundation
 /// ```
 public final class Simulator {
     public let deck: Deck
-    let circuit: Circuit
-    let solver: Solver
+    private(set) var circuit: Circuit
+    private(set) var solver: Solver
     private var topologyChecked = false
     private var plotCounts: [String: Int] = [:]
 
@@ -48,6 +48,18 @@ public final class Simulator {
         let count = (plotCounts[kind] ?? 0) + 1
         plotCounts[kind] = count
         return "\(kind)\(count)"
+    }
+
+    /// Re-elaborates at another temperature (a `.dc temp` sweep), keeping the present solution as the
+    /// next starting point and the given source values.
+    func rebuild(temperature: Double, sourceValues: [String: Double]) throws {
+        var changed = deck
+        changed.options.temp = temperature
+        let previous = Array(solver.solution)
+        circuit = try Circuit(deck: changed)
+        solver = Solver(circuit: circuit)
+        for (name, value) in sourceValues { (circuit.deviceIndex[name] as? SweepableSource)?.dcValue = value }
+        if previous.count == circuit.size { solver.setSolution(previous) }
     }
 
     /// Solves the DC operating point from the present state (structure checked first).

@@ -28,8 +28,11 @@ protocol BranchDevice: Device {
     var branch: Unknown { get }
 }
 
-/// An independent source whose dc value a DC sweep replaces.
+/// What a DC sweep varies on an element (ngspice names the scale after it).
+enum SweepKind { case voltage, current, resistance }
+
+/// An element whose value a DC sweep replaces: an independent source's dc value or a resistance.
 protocol SweepableSource: Device {
     var dcValue: Double { get set }
-    var isVoltage: Bool { get }
+    var sweepKind: SweepKind { get }
 }

@@ -6,7 +6,7 @@ final class VoltageSource: BranchDevice, SweepableSource {
     let a: Unknown, b: Unknown, branch: Unknown
     var dcValue: Double
     let acMagnitude: Double, acPhase: Double
-    var isVoltage: Bool { true }
+    var sweepKind: SweepKind { .voltage }
     private var ak: MatrixSlot!, bk: MatrixSlot!, ka: MatrixSlot!, kb: MatrixSlot!
 
     init(name: String, a: Unknown, b: Unknown, branch: Unknown, source: Source, location: SourceLocation) {
@@ -39,7 +39,7 @@ final class CurrentSource: SweepableSource {
     let a: Unknown, b: Unknown
     var dcValue: Double
     let acMagnitude: Double, acPhase: Double
-    var isVoltage: Bool { false }
+    var sweepKind: SweepKind { .current }
 
     init(name: String, a: Unknown, b: Unknown, source: Source, location: SourceLocation) {
         self.name = name; self.a = a; self.b = b; self.location = location

@@ -1,10 +1,16 @@
 /// A linear resistor.
-final class Resistor: Device {
+final class Resistor: SweepableSource {
     let name: String
     let location: SourceLocation
     let a: Unknown, b: Unknown
-    let conductance: Double
+    private(set) var conductance: Double
     private var slots: PairSlots!
+    var sweepKind: SweepKind { .resistance }
+    /// The resistance, for `.dc` sweeps over a resistor.
+    var dcValue: Double {
+        get { 1 / conductance }
+        set { conductance = 1 / newValue }
+    }
 
     init(name: String, a: Unknown, b: Unknown, resistance: Double, location: SourceLocation) {
         self.name = name; self.a = a; self.b = b; self.location = location

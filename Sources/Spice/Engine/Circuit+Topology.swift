@@ -14,7 +14,7 @@ extension Circuit {
         var sourceEdges: [(Int, Int, Element)] = []
         var conductive: [(Int, Int)] = []
         for e in elements {
-            let u = e.nodes.map { unknown($0).index }
+            let u = e.nodes.map { node -> Int in let i = unknown(node).index; return i < 0 ? n : i }
             switch e.kind {
             case .voltageSource, .inductor, .vcvs, .ccvs: sourceEdges.append((u[0], u[1], e))
             case .resistor, .diode: conductive.append((u[0], u[1]))

@@ -26,7 +26,8 @@ final class Circuit {
     let nominalTemperature: Double
 
     var size: Int { unknownNames.count }
-    var ground: Unknown { Unknown(index: size) }
+    /// Ground is unknown −1 (see `Unknown`).
+    let ground = Unknown(index: -1)
 
     init(deck: Deck) throws {
         options = deck.options
@@ -184,7 +185,7 @@ final class Circuit {
 
     /// A readable name for an unknown: `node 'x'` or `branch current of 'v1'`.
     func describe(_ index: Int) -> String {
-        guard index < size else { return "ground" }
+        guard index >= 0, index < size else { return "ground" }
         return isBranch[index] ? "the branch current of '\(unknownNames[index])'" : "node '\(unknownNames[index])'"
     }
 }

@@ -1,13 +1,13 @@
 /// An unknown of the modified nodal system: a node voltage or a branch current.
 ///
-/// Ground is the unknown one past the last real one: its row and column go to discard slots, so stamps
-/// never branch on it and the solution always reads 0 there.
+/// Ground is index −1: buffers are offset by one so that index −1 is a discard entry (matrix) or a
+/// constant 0 (solution), and stamps never branch on it.
 struct Unknown: Hashable, Sendable {
     let index: Int
 }
 
-/// A position in the sparse matrix's value array, fixed at elaboration; the discard slot absorbs stamps
-/// that touch ground.
+/// A position in the sparse matrix's value array, fixed at elaboration; slot −1 is the discard entry that
+/// absorbs stamps touching ground.
 struct MatrixSlot: Sendable {
     let index: Int
 }
@@ -35,12 +35,10 @@ final class SlotBinder {
 
     init(size: Int) { self.size = size }
 
-    var ground: Unknown { Unknown(index: size) }
-
     func slot(_ row: Unknown, _ column: Unknown) -> MatrixSlot {
-        if row.index >= size || column.index >= size { return MatrixSlot(index: resolving ? nonzeros : -1) }
+        if row.index < 0 || column.index < 0 { return MatrixSlot(index: -1) }
         let key = row.index &* size &+ column.index
-        if resolving { return MatrixSlot(index: positions[key] ?? nonzeros) }
+        if resolving { return MatrixSlot(index: positions[key] ?? -1) }
         positions[key] = -1
         return MatrixSlot(index: -1)
     }

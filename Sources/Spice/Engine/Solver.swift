@@ -5,12 +5,17 @@ import Foundation
 final class Solver {
     let circuit: Circuit
     let n: Int
-    /// Matrix values in compressed-column order plus one discard slot.
+    /// Storage of nonzeros + 1 matrix values: entry 0 is the discard slot (index −1), then the values in
+    /// compressed-column order.
+    private let matrixStorage: UnsafeMutableBufferPointer<Double>
+    /// The compressed-column values alone (what KLU factors).
     let matrix: UnsafeMutableBufferPointer<Double>
-    /// Right-hand side, then solution of the latest solve (n + 1 long; the last entry is ground).
-    private(set) var rhs: UnsafeMutableBufferPointer<Double>
-    /// The present iterate (n + 1 long, ground last and always 0).
-    private(set) var x: UnsafeMutableBufferPointer<Double>
+    /// Right-hand side, then solution of the latest solve (n + 1 long; entry 0 is ground).
+    private var rhsStorage: UnsafeMutableBufferPointer<Double>
+    /// The present iterate (n + 1 long; entry 0 is ground and always 0).
+    private var xStorage: UnsafeMutableBufferPointer<Double>
+    private var rhs: UnsafeMutableBufferPointer<Double> { UnsafeMutableBufferPointer(rebasing: rhsStorage[1...]) }
+    private var x: UnsafeMutableBufferPointer<Double> { UnsafeMutableBufferPointer(rebasing: xStorage[1...]) }
     private let devices: [Device]
     private let options: Options
     /// Set after a failed Newton run: the unknown that moved most against its tolerance.
@@ -23,30 +28,37 @@ final class Solver {
         n = circuit.size
         options = circuit.options
         devices = circuit.devices
-        matrix = .allocate(capacity: circuit.nonzeros + 1); matrix.initialize(repeating: 0)
-        rhs = .allocate(capacity: n + 1); rhs.initialize(repeating: 0)
-        x = .allocate(capacity: n + 1); x.initialize(repeating: 0)
+        matrixStorage = .allocate(capacity: circuit.nonzeros + 1); matrixStorage.initialize(repeating: 0)
+        matrix = UnsafeMutableBufferPointer(rebasing: matrixStorage[1...])
+        rhsStorage = .allocate(capacity: n + 1); rhsStorage.initialize(repeating: 0)
+        xStorage = .allocate(capacity: n + 1); xStorage.initialize(repeating: 0)
     }
 
-    deinit { matrix.deallocate(); rhs.deallocate(); x.deallocate() }
+    deinit { matrixStorage.deallocate(); rhsStorage.deallocate(); xStorage.deallocate() }
+
+    /// Pointers offset so that index −1 (ground) is the first storage entry.
+    private var matrixPointer: UnsafeMutablePointer<Double> { matrixStorage.baseAddress! + 1 }
+    private var rhsPointer: UnsafeMutablePointer<Double> { rhsStorage.baseAddress! + 1 }
+    private var xPointer: UnsafePointer<Double> { UnsafePointer(xStorage.baseAddress! + 1) }
 
     /// The present solution (the converged operating point after `solve`), ground excluded.
-    var solution: UnsafeBufferPointer<Double> { UnsafeBufferPointer(rebasing: x[0..<n]) }
+    var solution: UnsafeBufferPointer<Double> { UnsafeBufferPointer(x) }
+    /// The solution as seen by devices (index −1 reads ground's 0).
+    var solutionPointer: UnsafePointer<Double> { xPointer }
 
     func setSolution(_ values: [Double]) {
-        for i in 0..<n { x[i] = values[i] }
-        x[n] = 0
+        for i in 0..<n { xStorage[i + 1] = values[i] }
+        xStorage[0] = 0
     }
 
     /// Loads every device at the present iterate into `matrix` and `rhs`.
     @discardableResult
     func load(mode: LoadMode, diagonalGmin: Double, sourceFactor: Double) -> Bool {
-        var context = LoadContext(matrix: matrix.baseAddress!, rhs: rhs.baseAddress!,
-                                  solution: UnsafePointer(x.baseAddress!), mode: mode, gmin: options.gmin,
+        var context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
                                   sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol)
         // Zeroing by memset keeps the pattern; every device re-adds its part.
-        matrix.update(repeating: 0)
-        rhs.update(repeating: 0)
+        matrixStorage.update(repeating: 0)
+        rhsStorage.update(repeating: 0)
         for device in devices { device.load(&context) }
         if diagonalGmin != 0 {
             for slot in circuit.nodeDiagonals { matrix[slot.index] += diagonalGmin }
@@ -70,15 +82,14 @@ final class Solver {
                 return false
             }
             circuit.lu.solve(rhs)
-            rhs[n] = 0
+            rhsStorage[0] = 0
             var finite = true
             for i in 0..<n where !rhs[i].isFinite { finite = false; break }
             if !finite { return false }
             let nodesConverged = iteration > 1 && mode == .float && !limited && unknownsConverged()
-            swap(&x, &rhs)
+            swap(&xStorage, &rhsStorage)
             if nodesConverged {
-                let context = LoadContext(matrix: matrix.baseAddress!, rhs: rhs.baseAddress!,
-                                          solution: UnsafePointer(x.baseAddress!), mode: mode, gmin: options.gmin,
+                let context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
                                           sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol)
                 var devicesConverged = true
                 for device in devices where !device.converged(context) {
@@ -163,7 +174,7 @@ final class Solver {
 
     /// Source stepping: ramps every independent source from 0 to its value, warm-starting each step.
     private func sourceStepping() -> Bool {
-        x.update(repeating: 0)
+        xStorage.update(repeating: 0)
         guard newton(maxIterations: options.itl1, sourceFactor: 0, initJunction: true) else { return false }
         var reached = 0.0, step = 0.001
         var saved = Array(x[0..<n])
