@@ -65,7 +65,7 @@ CK_INLINE __m256 block_dot(__m256i w, __m256i x) {
 // block once for R rows.
 CK_INLINE void tile_q8(const uint8_t *w, long rowBytes, long r, long nb, const int8_t *q,
                        const float *d, long t, float *y, long ldy, const int R, const int T) {
-    __m256 acc[4][4];
+    __m256 acc[4][8];
     for (int i = 0; i < R; i++) for (int j = 0; j < T; j++) acc[i][j] = _mm256_setzero_ps();
     for (long b = 0; b < nb; b++) {
         __m256i wv[4]; __m256 ws[4];
@@ -87,16 +87,27 @@ CK_INLINE void tile_q8(const uint8_t *w, long rowBytes, long r, long nb, const i
 
 CK_AVX2 void ck_gemm_q8_0(const uint8_t *w, long rowBytes, long r0, long r1, long nb,
                           const int8_t *q, const float *d, long nt, float *y, long ldy) {
-    long t = 0;
-    for (; t + 4 <= nt; t += 4) {
+    if (nt == 1) {
         long r = r0;
-        for (; r + 2 <= r1; r += 2) tile_q8(w, rowBytes, r, nb, q, d, t, y, ldy, 2, 4);
-        for (; r < r1; r++) tile_q8(w, rowBytes, r, nb, q, d, t, y, ldy, 1, 4);
+        for (; r + 4 <= r1; r += 4) tile_q8(w, rowBytes, r, nb, q, d, 0, y, ldy, 4, 1);
+        for (; r < r1; r++) tile_q8(w, rowBytes, r, nb, q, d, 0, y, ldy, 1, 1);
+        return;
     }
-    for (; t < nt; t++) {
-        long r = r0;
-        for (; r + 4 <= r1; r += 4) tile_q8(w, rowBytes, r, nb, q, d, t, y, ldy, 4, 1);
-        for (; r < r1; r++) tile_q8(w, rowBytes, r, nb, q, d, t, y, ldy, 1, 1);
+    // Panels of 16 rows (about 15 KB for a 896-wide row) stay in L1/L2 while every token passes
+    // over them, so each weight byte comes from memory once per batch.
+    const long panel = 16;
+    for (long p0 = r0; p0 < r1; p0 += panel) {
+        long p1 = p0 + panel < r1 ? p0 + panel : r1;
+        long t = 0;
+        for (; t + 8 <= nt; t += 8)
+            for (long r = p0; r < p1; r++) tile_q8(w, rowBytes, r, nb, q, d, t, y, ldy, 1, 8);
+        for (; t + 4 <= nt; t += 4)
+            for (long r = p0; r < p1; r++) tile_q8(w, rowBytes, r, nb, q, d, t, y, ldy, 1, 4);
+        for (; t < nt; t++) {
+            long r = p0;
+            for (; r + 4 <= p1; r += 4) tile_q8(w, rowBytes, r, nb, q, d, t, y, ldy, 4, 1);
+            for (; r < p1; r++) tile_q8(w, rowBytes, r, nb, q, d, t, y, ldy, 1, 1);
+        }
     }
 }
 
