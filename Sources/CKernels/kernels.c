@@ -4,6 +4,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
+#include <math.h>
 
 #define CK_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define CK_INLINE static inline __attribute__((always_inline, target("avx2,fma,f16c")))
@@ -166,6 +167,46 @@ CK_AVX2 void ck_attn_accumulate(const float *p, const uint16_t *v, long stride, 
         for (long j = 0; j < n; j++) s += p[j] * f16_to_f32(v[j * stride + i]);
         out[i] = s;
     }
+}
+
+CK_AVX2 void ck_attn_online(const uint16_t *q, const uint16_t *k, const uint16_t *v, long stride,
+                            long n, long hd, float scale, uint16_t *acc, float *out) {
+    float m = -INFINITY, sum = 0.0f;
+    for (long i = 0; i < hd; i++) acc[i] = 0;
+    for (long j = 0; j < n; j++) {
+        const uint16_t *kj = k + j * stride, *vj = v + j * stride;
+        __m256 a = _mm256_setzero_ps();
+        long i = 0;
+        for (; i + 8 <= hd; i += 8)
+            a = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(q + i))),
+                                _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kj + i))), a);
+        float s = hsum8(a);
+        for (; i < hd; i++) s += f16_to_f32(q[i]) * f16_to_f32(kj[i]);
+        s *= scale;
+        float ms = 1.0f, vs = 1.0f;
+        if (s > m) {
+            float old = m;
+            m = s;
+            ms = expf(old - m);
+            // Rescale the fp16 accumulator.
+            __m256 f = _mm256_set1_ps(ms);
+            for (i = 0; i + 8 <= hd; i += 8)
+                _mm_storeu_si128((__m128i *)(acc + i), _mm256_cvtps_ph(_mm256_mul_ps(
+                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + i))), f), 0));
+            for (; i < hd; i++) acc[i] = _cvtss_sh(f16_to_f32(acc[i]) * ms, 0);
+        } else {
+            vs = expf(s - m);
+        }
+        __m256 f = _mm256_set1_ps(vs);
+        for (i = 0; i + 8 <= hd; i += 8)
+            _mm_storeu_si128((__m128i *)(acc + i), _mm256_cvtps_ph(_mm256_fmadd_ps(
+                _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + i))), f,
+                _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + i)))), 0));
+        for (; i < hd; i++) acc[i] = _cvtss_sh(fmaf(f16_to_f32(vj[i]), vs, f16_to_f32(acc[i])), 0);
+        sum = sum * ms + vs;
+    }
+    float inv = sum > 0 ? 1.0f / sum : 0.0f;
+    for (long i = 0; i < hd; i++) out[i] = f16_to_f32(acc[i]) * inv;
 }
 
 CK_AVX2 void ck_f32_to_f16(const float *x, uint16_t *y, long n) {

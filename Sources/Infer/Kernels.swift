@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 
 /// The numeric kernels of the forward pass: AVX2 (C, `CKernels`) where the CPU has it, plain
 /// Swift loops otherwise. Both paths compute the same quantities in the same order per block.
@@ -101,6 +102,37 @@ struct Kernels: Sendable {
             let pj = p[j]
             for i in 0..<hd { out[i] += pj * halfToFloat(v[j * stride + i]) }
         }
+    }
+
+    /// Attention of one fp16 query over `n` fp16 keys/values with ggml's flash-attention scheme:
+    /// online softmax, values accumulated in fp16, normalized at the end.
+    func attentionOnline(_ q: UnsafePointer<UInt16>, _ k: UnsafePointer<UInt16>, _ v: UnsafePointer<UInt16>,
+                         stride: Int, count n: Int, headDim hd: Int, scale: Float,
+                         scratch acc: UnsafeMutablePointer<UInt16>, _ out: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        if simd { ck_attn_online(q, k, v, stride, n, hd, scale, acc, out); return }
+        #endif
+        var m = -Float.infinity, sum: Float = 0
+        acc.initialize(repeating: 0, count: hd)
+        for j in 0..<n {
+            let kj = k + j * stride, vj = v + j * stride
+            var s: Float = 0
+            for i in 0..<hd { s += halfToFloat(q[i]) * halfToFloat(kj[i]) }
+            s *= scale
+            var ms: Float = 1, vs: Float = 1
+            if s > m {
+                let old = m
+                m = s
+                ms = expf(old - m)
+                for i in 0..<hd { acc[i] = floatToHalf(halfToFloat(acc[i]) * ms) }
+            } else {
+                vs = expf(s - m)
+            }
+            for i in 0..<hd { acc[i] = floatToHalf(halfToFloat(acc[i]).addingProduct(halfToFloat(vj[i]), vs)) }
+            sum = sum * ms + vs
+        }
+        let inv: Float = sum > 0 ? 1 / sum : 0
+        for i in 0..<hd { out[i] = halfToFloat(acc[i]) * inv }
     }
 
     /// Converts floats to fp16 bits.

@@ -131,34 +131,22 @@ extension RunState {
         let scale = 1 / Float(hd).squareRoot()
         let kBase = UnsafePointer(keyCache + l * contextLimit * kv)
         let vBase = UnsafePointer(valueCache + l * contextLimit * kv)
-        let kernels = self.kernels, pool = self.pool, limit = contextLimit
-        let q = self.q, att = self.att, scores = self.scores
-        let qHalf = self.qHalf, qRounded = self.qRounded
+        let kernels = self.kernels, pool = self.pool
+        let q = self.q, att = self.att, qHalf = self.qHalf
         pool.run { worker in
-            let s = scores + worker * limit
-            let qh = qHalf + worker * hd, qr = qRounded + worker * hd
+            let qh = qHalf + worker * hd
+            let acc = qHalf + (pool.count + worker) * hd
             for pair in pool.share(of: nt * heads, worker: worker) {
                 let t = pair / heads, h = pair % heads
                 let n = position + t + 1
                 let kvOffset = (h / group) * hd
-                // The query meets fp16 keys at fp16 precision, as in llama.cpp.
+                // The query meets fp16 keys at fp16 precision, and values are summed in fp16 with
+                // an online softmax: the scheme of llama.cpp's CPU flash attention, followed so
+                // greedy outputs agree token for token.
                 kernels.toHalf(q + t * heads * hd + h * hd, qh, count: hd)
-                for i in 0..<hd { qr[i] = halfToFloat(qh[i]) }
-                kernels.attentionScores(qr, kBase + kvOffset, stride: kv, count: n, headDim: hd,
-                                        scale: scale, s)
-                var mx = -Float.infinity
-                for j in 0..<n { mx = max(mx, s[j]) }
-                var sum: Double = 0
-                for j in 0..<n {
-                    let e = expf(s[j] - mx)
-                    s[j] = e
-                    sum += Double(e)
-                }
-                let inv = Float(1 / sum)
-                for j in 0..<n { s[j] *= inv }
-                let out = att + t * heads * hd + h * hd
-                out.initialize(repeating: 0, count: hd)
-                kernels.attentionAccumulate(s, vBase + kvOffset, stride: kv, count: n, headDim: hd, out)
+                kernels.attentionOnline(qh, kBase + kvOffset, vBase + kvOffset, stride: kv, count: n,
+                                        headDim: hd, scale: scale, scratch: acc,
+                                        att + t * heads * hd + h * hd)
             }
         }
     }

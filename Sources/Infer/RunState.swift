@@ -34,10 +34,8 @@ public final class RunState {
     let xd: UnsafeMutablePointer<Float>
     // Rotary cos/sin per chunk position and frequency.
     let ropeCos, ropeSin: UnsafeMutablePointer<Float>
-    // Per-worker attention scratch: scores over the context, and the fp16-rounded query.
-    let scores: UnsafeMutablePointer<Float>
+    // Per-worker attention scratch: the fp16 query, then the fp16 value accumulator.
     let qHalf: UnsafeMutablePointer<UInt16>
-    let qRounded: UnsafeMutablePointer<Float>
     // KV cache: [layer][position][kvDim] fp16, as llama.cpp keeps it by default.
     let keyCache, valueCache: UnsafeMutablePointer<UInt16>
 
@@ -69,9 +67,7 @@ public final class RunState {
         xd = floats(b * widest / 32 + 1)
         let half = c.headDimension / 2
         ropeCos = floats(b * half); ropeSin = floats(b * half)
-        scores = floats(pool.count * limit)
-        qHalf = .allocate(capacity: pool.count * c.headDimension)
-        qRounded = floats(pool.count * c.headDimension)
+        qHalf = .allocate(capacity: 2 * pool.count * c.headDimension)
         // Not initialized: positions are written before they are read, so untouched pages of a
         // long context never become resident.
         keyCache = .allocate(capacity: c.layerCount * limit * kv)
@@ -79,7 +75,7 @@ public final class RunState {
     }
 
     deinit {
-        for p in [x, xb, q, k, v, att, hb, hb2, xd, ropeCos, ropeSin, scores, qRounded] { p.deallocate() }
+        for p in [x, xb, q, k, v, att, hb, hb2, xd, ropeCos, ropeSin] { p.deallocate() }
         xq.deallocate(); qHalf.deallocate(); keyCache.deallocate(); valueCache.deallocate()
     }
 

@@ -40,6 +40,12 @@ void ck_attn_scores(const float *q, const uint16_t *k, long stride, long n, long
 void ck_attn_accumulate(const float *p, const uint16_t *v, long stride, long n, long hd,
                         float *out);
 
+/// Attention of one fp16 query over `n` fp16 keys/values (`stride` apart) with the online softmax
+/// and fp16 value accumulator of ggml's CPU flash attention; writes `hd` floats to `out`.
+/// `acc` is scratch for `hd` fp16 values.
+void ck_attn_online(const uint16_t *q, const uint16_t *k, const uint16_t *v, long stride, long n,
+                    long hd, float scale, uint16_t *acc, float *out);
+
 /// Converts n floats to fp16 bit patterns (round to nearest even).
 void ck_f32_to_f16(const float *x, uint16_t *y, long n);
 
