@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A parsed, validated GGUF file whose tensor data stays in place (memory-mapped or in memory).
 ///
 /// Everything is checked in `init`: header counts against the bytes that remain, every string's
