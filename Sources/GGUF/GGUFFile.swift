@@ -54,6 +54,8 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// Calls `body` with the tensor's bytes (exactly `tensor.byteCount` of them, bounds validated at load).
     ///
+    /// The bytes never move and stay valid for as long as this `GGUFFile` is alive (the mapping or
+    /// copy is released only in `deinit`), so a caller that keeps the file alive may keep the address.
     /// `tensor` must come from this file; passing another file's info is a programming error and traps.
     public func withData<R>(of tensor: GGUFTensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let start = dataSectionOffset &+ tensor.offset
