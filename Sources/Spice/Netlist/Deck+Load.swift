@@ -16,8 +16,7 @@ extension Deck {
         var reader = LineReader()
         var expanded: [Line] = []
         expanded.reserveCapacity(lines.count)
-        let resolvedDirectory = LineReader.resolve(directory, in: ".")
-        try reader.expand(lines, directory: resolvedDirectory, stack: [], into: &expanded)
+        try reader.expand(lines, directory: directory, stack: [], into: &expanded)
         var structure = StructureParser()
         try structure.parse(expanded)
         return try Elaborator(title: title ?? "", structure: structure).run()

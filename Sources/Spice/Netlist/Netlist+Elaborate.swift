@@ -42,6 +42,14 @@ final class Elaborator {
 
     /// Flattened elements accepted before the deck counts as runaway (exponential subcircuit fan-out).
     static let maximumElements = 5_000_000
+    /// MOSFET instance parameters beyond W/L/M/AD/AS/PD/PS/NRD/NRS that BSIM3/BSIM4 instances take in
+    /// ngspice; kept in `MOSInstance.extra` for the device to honour or reject.
+    static let extraMOSParameters: Set<String> = ["nf", "sa", "sb", "sd", "sca", "scb", "scc", "sc", "min", "mult",
+                                                  "delvto", "mulu0", "xgw", "ngcon", "rgatemod", "rbodymod",
+                                                  "trnqsmod", "acnqsmod", "geomod", "rgeomod", "delk1", "delnfct",
+                                                  "wnflag", "temp", "dtemp"]
+    /// Deepest chain of subcircuit instances accepted (each level costs stack).
+    static let maximumNesting = 200
 
     var deck: Deck
     let structure: StructureParser
@@ -69,10 +77,11 @@ final class Elaborator {
 
     // MARK: - Parameters and values
 
-    func defineParams(of def: SubcircuitDefinition, in scope: ParamScope) throws {
+    /// Defines the `.param` lines of `def` in `scope`, except names an instance line set (`fixed`).
+    func defineParams(of def: SubcircuitDefinition, in scope: ParamScope, fixed: Set<String> = []) throws {
         var order: [(String, SourceLocation)] = []
         for case .param(let assignments, let location) in def.body {
-            for (name, text) in assignments {
+            for (name, text) in assignments where !fixed.contains(name) {
                 do { scope.pending[name] = try expression(text) } catch let e as NetlistError { throw e.located(location) }
                 scope.values[name] = nil
                 order.append((name, location))
@@ -324,6 +333,7 @@ final class Elaborator {
                 case "ps": inst.ps = v * s
                 case "nrd": inst.nrd = v
                 case "nrs": inst.nrs = v
+                case _ where Self.extraMOSParameters.contains(k): inst.extra[k] = v
                 default: throw NetlistError("\(name): unsupported MOSFET instance parameter '\(k)'")
                 }
             }
@@ -362,6 +372,9 @@ final class Elaborator {
         guard nodes.count == def.pins.count else {
             throw NetlistError("\(name): subcircuit '\(subName)' has \(def.pins.count) pins, instance gives \(nodes.count) nodes")
         }
+        guard chain.count <= Self.maximumNesting else {
+            throw NetlistError("\(name): subcircuit instances nested deeper than \(Self.maximumNesting) levels")
+        }
         let id = ObjectIdentifier(def)
         guard !activeDefinitions.contains(id) else {
             throw NetlistError("\(name): subcircuit '\(subName)' instantiates itself")
@@ -375,10 +388,14 @@ final class Elaborator {
         let inner = ParamScope(parent: f.scope)
         var multiplier = f.multiplier
         for (k, t) in def.defaults { inner.pending[k] = try expression(t) }
+        var fixed: Set<String> = []
         for (k, _) in named {
-            if def.defaults.contains(where: { $0.0 == k }) {
+            // ngspice lets an instance set both `.subckt` defaults and the subcircuit's own `.param`
+            // names (sky130 declares W and L that way).
+            if def.defaults.contains(where: { $0.0 == k }) || def.paramNames.contains(k) {
                 inner.pending[k] = nil
                 inner.values[k] = try local.value(k)
+                fixed.insert(k)
             } else if k == "m" {
                 // `m=` on an X line multiplies every device inside (when the subcircuit has no `m` parameter).
                 let m = try local.value(k)
@@ -391,7 +408,7 @@ final class Elaborator {
         for (k, _) in def.defaults {
             do { _ = try inner.value(k) } catch let e as NetlistError { throw e.located(def.location) }
         }
-        try defineParams(of: def, in: inner)
+        try defineParams(of: def, in: inner, fixed: fixed)
         var map: [String: String] = [:]
         map.reserveCapacity(nodes.count)
         for (pin, n) in zip(def.pins, nodes) { map[pin] = node(n, f) }

@@ -10,6 +10,8 @@ final class SubcircuitDefinition {
     /// Model names defined directly in this body, and the base names of binned sets (`nch` for `nch.1`).
     var modelNames: Set<String> = []
     var binnedBases: Set<String> = []
+    /// Names set by `.param` lines directly in this body.
+    var paramNames: Set<String> = []
 
     init(name: String, pins: [String], defaults: [(String, Token)], location: SourceLocation) {
         self.name = name; self.pins = pins; self.defaults = defaults; self.location = location
@@ -117,6 +119,7 @@ struct StructureParser {
             case ".param":
                 let assignments = try Tokenizer.paramAssignments(line.text[keywordEnd...], at: line.location)
                 current.body.append(.param(assignments, line.location))
+                for (name, _) in assignments { current.paramNames.insert(name) }
             case ".model":
                 var tokens = Array(try Tokenizer.tokens(line.text, at: line.location).dropFirst())
                 guard tokens.count >= 2, let name = tokens[0].word, let type = tokens[1].word else {
