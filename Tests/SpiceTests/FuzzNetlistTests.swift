@@ -149,9 +149,10 @@ final class FuzzNetlistTests: XCTestCase {
                 }
             default:  // deep nesting of parentheses or braces
                 let depth = 1 + g.below(2000)
-                let open = g.below(2) == 0 ? "(" : "{("
-                let s = " {" + String(repeating: open == "(" ? "(" : "(", count: depth) + "1" + String(repeating: ")", count: g.below(3) == 0 ? depth / 2 : depth) + "}"
-                bytes.insert(contentsOf: Array(s.utf8), at: g.below(bytes.count + 1))
+                let close = g.below(3) == 0 ? depth / 2 : depth
+                let nested = Array(" {".utf8) + [UInt8](repeating: UInt8(ascii: "("), count: depth) + [UInt8(ascii: "1")]
+                    + [UInt8](repeating: UInt8(ascii: ")"), count: close) + [UInt8(ascii: "}")]
+                bytes.insert(contentsOf: nested, at: g.below(bytes.count + 1))
             }
         }
         return String(decoding: bytes, as: UTF8.self)

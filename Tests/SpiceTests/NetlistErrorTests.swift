@@ -47,6 +47,11 @@ final class NetlistErrorTests: XCTestCase {
         assertError("t\n.subckt s a w=1\nr1 a 0 {w}\n.ends\nx1 n s l=2\n", "t.cir:5: x1: subcircuit 's' has no parameter 'l'")
     }
 
+    func testDuplicateNames() {
+        assertError("t\nr1 a 0 1k\nr1 a 0 2k\n", "t.cir:3: duplicate element name 'r1' (first at t.cir:2)")
+        assertError("t\n.subckt s a\nr1 a 0 1\n.ends\nx1 n s\nx1 m s\n", "t.cir:3: duplicate element name 'r.x1.r1' (first at t.cir:3)")
+    }
+
     func testModelsAndSubcircuits() {
         assertError("t\nd1 a 0 dmod\n", "t.cir:2: d1: undefined model 'dmod'")
         assertError("t\nm1 d g s b nch w=1 l=1\n", "t.cir:2: m1: undefined model 'nch'")

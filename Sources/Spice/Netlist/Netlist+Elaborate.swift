@@ -70,6 +70,7 @@ final class Elaborator {
         deck.elements.reserveCapacity(structure.elementCount)
         let top = Frame(def: main, prefix: "", nodeMap: [:], scope: global, multiplier: 1)
         try expand(top)
+        try checkDuplicates()
         try applyCards()
         deck.controlLines = structure.controlLines
         return deck
@@ -132,6 +133,16 @@ final class Elaborator {
         let s = ParamScope(parent: parent)
         for (k, t) in named { s.pending[k] = try expression(t) }
         return s
+    }
+
+    /// ngspice refuses a deck that names two elements alike ("device already exists").
+    func checkDuplicates() throws {
+        var seen = Set<String>(minimumCapacity: deck.elements.count)
+        for k in deck.elements.indices where !seen.insert(deck.elements[k].name).inserted {
+            let name = deck.elements[k].name
+            let first = deck.elements.first { $0.name == name }!
+            throw NetlistError("duplicate element name '\(name)' (first at \(first.location))", at: deck.elements[k].location)
+        }
     }
 
     // MARK: - Names

@@ -8,6 +8,9 @@ struct Line {
 
 /// Reads deck text into logical lines and splices `.include` / `.lib` files in place.
 struct LineReader {
+    /// Dot cards the reader handles itself.
+    static let readerKeywords: Set<String> = [".control", ".include", ".inc", ".lib", ".endl", ".end"]
+
     /// Deepest `.include`/`.lib` nesting accepted before reporting an error.
     static let maximumIncludeDepth = 32
 
@@ -108,8 +111,9 @@ struct LineReader {
             let line = lines[k]
             k += 1
             guard line.text.utf8.first == UInt8(ascii: ".") else { out.append(line); continue }
+            let keyword = Tokenizer.leadingWord(line.text)
+            guard Self.readerKeywords.contains(keyword) else { out.append(line); continue }
             let words = Self.words(line.text)
-            let keyword = words.first?.lowercased() ?? ""
             switch keyword {
             case ".control":
                 out.append(line)

@@ -34,16 +34,14 @@ enum Tokenizer {
         }!
     }
 
-    /// The line's first word, lowercased (an element name), up to whitespace or punctuation.
+    /// The line's first word, lowercased (an element name or a dot keyword), up to whitespace or punctuation.
     static func leadingWord(_ text: String) -> String {
-        var end = text.utf8.startIndex
+        var bytes: [UInt8] = []
         for c in text.utf8 {
-            if c == 32 || c == 9 || c == UInt8(ascii: ",") || c == UInt8(ascii: "(") || c == UInt8(ascii: ")")
-                || c == UInt8(ascii: "=") || c == UInt8(ascii: "{") || c == UInt8(ascii: "'") || c == UInt8(ascii: "\"")
-                || c == UInt8(ascii: "}") { break }
-            end = text.utf8.index(after: end)
+            if isSeparator(c) || c == UInt8(ascii: "\"") || c == UInt8(ascii: "}") { break }
+            bytes.append(c >= 65 && c <= 90 ? c | 0x20 : c)
         }
-        return String(text[..<end]).lowercased()
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func tokens(bytes u: UnsafeBufferPointer<UInt8>, at location: SourceLocation, skippingFirst: Bool) throws -> [Token] {
