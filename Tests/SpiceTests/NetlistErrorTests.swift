@@ -104,6 +104,10 @@ final class NetlistErrorTests: XCTestCase {
     }
 
     func testDepthLimits() throws {
+        let chain = (0..<600).map { "a\($0)=a\($0 + 1)" }.joined(separator: " ")
+        assertError("t\n.param \(chain) a600=1\n", "t.cir:2: parameters defined through more than 500 levels ('a500')")
+        let shortChain = (0..<400).map { "a\($0)=a\($0 + 1)" }.joined(separator: " ")
+        XCTAssertEqual(resistance(try parseDeck("t\n.param \(shortChain) a400=7\nr1 a 0 {a0}\n"), "r1"), 7)
         let deep = "t\nr1 a 0 {" + String(repeating: "(", count: 300) + "1" + String(repeating: ")", count: 300) + "}\n"
         assertError(deep, "t.cir:2: expression nested deeper than 200 levels")
         let dir = try temporaryDirectory()

@@ -1,19 +1,32 @@
 /// Parameter values visible at one level of the hierarchy, evaluated lazily and cached.
 final class ParamScope {
+    /// How many parameter evaluations are in progress, shared by a scope and its children.
+    final class Nesting { var depth = 0 }
+    /// Deepest chain of parameters defined through each other (`a1=a2`, `a2=a3`, ...) accepted.
+    static let maximumNesting = 500
+
     let parent: ParamScope?
+    let nesting: Nesting
     var pending: [String: Expression] = [:]
     var values: [String: Double] = [:]
     private var active: Set<String> = []
 
-    init(parent: ParamScope?) { self.parent = parent }
+    init(parent: ParamScope?) {
+        self.parent = parent
+        self.nesting = parent?.nesting ?? Nesting()
+    }
 
     /// The value of `name` here or in an enclosing scope; nil when undefined. A name that refers to
     /// itself (`w='w*2'` on an instance line) reads the enclosing scope's value.
     func lookup(_ name: String) throws -> Double? {
         if let v = values[name] { return v }
         if let e = pending[name], !active.contains(name) {
+            guard nesting.depth < Self.maximumNesting else {
+                throw NetlistError("parameters defined through more than \(Self.maximumNesting) levels ('\(name)')")
+            }
+            nesting.depth += 1
             active.insert(name)
-            defer { active.remove(name) }
+            defer { active.remove(name); nesting.depth -= 1 }
             let v = try e.evaluate { try self.lookup($0) }
             guard v.isFinite else { throw NetlistError("parameter '\(name)' = '\(e.text)' is not a finite number") }
             values[name] = v
