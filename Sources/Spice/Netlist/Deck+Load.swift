@@ -1,5 +1,13 @@
 import Foundation
 
+/// The ngspice-dialect front end: reading, flattening and evaluating a deck.
+///
+/// Phases: `LineReader` joins `+` continuations, drops `*`/`;`/`$ ` comments and splices `.include` and
+/// `.lib file section` in place; `StructureParser` builds the `.subckt` tree and collects dot cards;
+/// `Elaborator` evaluates `.param` expressions (scoped like ngspice's numparam: instance values, then
+/// subcircuit defaults and `.param` lines, then the caller's scope), flattens instances with ngspice's
+/// names (`m.xi1.m1`, node `xi1.net`, local model `xi1:nch`) and evaluates the analyses.
+/// Anything outside the supported subset is a `NetlistError` naming file and line.
 extension Deck {
     /// Reads a deck file (title line first), resolving `.include`/`.lib` relative to the including file.
     public static func load(path: String) throws -> Deck {

@@ -216,8 +216,8 @@ final class Elaborator {
         // Fast path for the plain `r1 a b 1k` form that makes up most large decks.
         if tokens.count == 3, f.multiplier == 1,
            letter == UInt8(ascii: "r") || letter == UInt8(ascii: "c") || letter == UInt8(ascii: "l"),
-           case .word(let a) = tokens[0], case .word(let b) = tokens[1], case .word(let v) = tokens[2],
-           let x = SpiceNumber.parse(v) {
+           case .word(let a) = tokens[0], case .word(let b) = tokens[1], tokens[2].isValue {
+            let x = try value(tokens[2], f.scope)
             let kind: Element.Kind = letter == UInt8(ascii: "r") ? .resistor(resistance: x)
                 : letter == UInt8(ascii: "c") ? .capacitor(capacitance: x, initialVoltage: nil)
                 : .inductor(inductance: x, initialCurrent: nil)
