@@ -237,6 +237,28 @@ final class NetlistDeckTests: XCTestCase {
         XCTAssertEqual(resistance(deck, "r.x2.ra"), 2_001_001)
     }
 
+    func testRedefinitionsKeepTheFirst() throws {
+        // ngspice 39: the first .model and the first .subckt of a name win (v(a) = 0.655 at 1 mA).
+        let deck = try parseDeck("""
+        t
+        .model dm d is=1e-14
+        .model dm d is=1e-10
+        .subckt s a
+        r1 a 0 1k
+        .ends
+        .subckt s a
+        r1 a 0 2k
+        .ends
+        x1 b s
+        """)
+        XCTAssertEqual(deck.models["dm"]?.parameters["is"], 1e-14)
+        XCTAssertEqual(resistance(deck, "r.x1.r1"), 1000)
+        XCTAssertEqual(deck.warnings, [
+            "<input>:7: redefinition of .subckt s ignored (first at <input>:4)",
+            "<input>:3: redefinition of .model dm ignored (first at <input>:2)",
+        ])
+    }
+
     func testSameLineMosfetParameters() throws {
         let deck = try parseDeck("""
         t

@@ -30,6 +30,9 @@ public struct Deck: Sendable {
     /// `.save`, `.print`, `.plot`, `.probe`, `.four` and `.width` cards (lowercased, keyword included);
     /// they choose what is printed or kept, never what is computed.
     public var outputCards: [Card] = []
+    /// What ngspice accepts with a warning, as `file:line: message`: a redefined `.subckt` or `.model`
+    /// (the first definition wins, as in ngspice 39).
+    public var warnings: [String] = []
 
     public init(title: String, elements: [Element] = [], models: [String: ModelCard] = [:],
                 analyses: [Analysis] = [], options: Options = Options(),

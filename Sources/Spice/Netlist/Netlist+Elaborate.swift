@@ -86,6 +86,7 @@ final class Elaborator {
         try checkDuplicates()
         try applyCards()
         deck.controlLines = structure.controlLines
+        deck.warnings = structure.warnings + deck.warnings
         return deck
     }
 
@@ -197,7 +198,12 @@ final class Elaborator {
                     var parameters: [String: Double] = [:]
                     for (k, t) in named { parameters[k] = try value(t, f.scope) }
                     let flat = f.prefix.isEmpty ? name : f.prefix + ":" + name
-                    deck.models[flat] = ModelCard(name: flat, type: type, parameters: parameters, location: location)
+                    if let first = deck.models[flat] {
+                        // ngspice 39 keeps the first card of a name.
+                        deck.warnings.append("\(location): redefinition of .model \(name) ignored (first at \(first.location))")
+                    } else {
+                        deck.models[flat] = ModelCard(name: flat, type: type, parameters: parameters, location: location)
+                    }
                 } catch let e as NetlistError { throw e.located(location) }
             case .element(let line):
                 do { try element(line.name, try line.arguments(), line.location, f) } catch let e as NetlistError {

@@ -58,6 +58,7 @@ struct StructureParser {
     var cards: [PendingCard] = []
     var controlLines: [Card] = []
     var globals: Set<String> = []
+    var warnings: [String] = []
     /// Element lines read (a capacity hint for the flat element list).
     var elementCount = 0
 
@@ -107,7 +108,12 @@ struct StructureParser {
                 guard let name = words.first else { throw NetlistError(".subckt: missing name", at: line.location) }
                 let def = SubcircuitDefinition(name: name, pins: Array(words.dropFirst()).map(Self.canonicalNode),
                                                defaults: named, location: line.location)
-                current.subcircuits[name] = def
+                if let first = current.subcircuits[name] {
+                    // ngspice 39 keeps the first definition ("redefinition of .subckt ..., ignored").
+                    warnings.append("\(line.location): redefinition of .subckt \(name) ignored (first at \(first.location))")
+                } else {
+                    current.subcircuits[name] = def
+                }
                 stack.append(def)
             case ".ends":
                 guard stack.count > 1 else { throw NetlistError("'.ends' without '.subckt'", at: line.location) }
