@@ -52,6 +52,11 @@ final class NetlistErrorTests: XCTestCase {
         assertError("t\n.subckt s a\nr1 a 0 1\n.ends\nx1 n s\nx1 m s\n", "t.cir:3: duplicate element name 'r.x1.r1' (first at t.cir:3)")
     }
 
+    func testMissingControllingSource() {
+        assertError("t\nf1 a 0 vx 2\n", "t.cir:2: f1: controlling voltage source 'vx' not found")
+        assertError("t\nvx b 0 0\n.subckt s a\nh1 a 0 vx 2\n.ends\nx1 n s\n", "t.cir:4: h.x1.h1: controlling voltage source 'v.x1.vx' not found")
+    }
+
     func testModelsAndSubcircuits() {
         assertError("t\nd1 a 0 dmod\n", "t.cir:2: d1: undefined model 'dmod'")
         assertError("t\nm1 d g s b nch w=1 l=1\n", "t.cir:2: m1: undefined model 'nch'")

@@ -157,6 +157,16 @@ final class Elaborator {
             let first = deck.elements.first { $0.name == name }!
             throw NetlistError("duplicate element name '\(name)' (first at \(first.location))", at: deck.elements[k].location)
         }
+        // F and H need their controlling voltage source, flattened in the same instance.
+        for e in deck.elements {
+            switch e.kind {
+            case .cccs(_, let control), .ccvs(_, let control):
+                guard seen.contains(control) else {
+                    throw NetlistError("\(e.name): controlling voltage source '\(control)' not found", at: e.location)
+                }
+            default: break
+            }
+        }
     }
 
     // MARK: - Names
