@@ -36,12 +36,13 @@ enum Tokenizer {
 
     /// The line's first word, lowercased (an element name or a dot keyword), up to whitespace or punctuation.
     static func leadingWord(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        for c in text.utf8 {
-            if isSeparator(c) || c == UInt8(ascii: "\"") || c == UInt8(ascii: "}") { break }
-            bytes.append(c >= 65 && c <= 90 ? c | 0x20 : c)
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { u in
+            var end = 0
+            while end < u.count, !isSeparator(u[end]), u[end] != UInt8(ascii: "\""), u[end] != UInt8(ascii: "}") { end += 1 }
+            return lower(u[0..<end])
+        }!
     }
 
     static func tokens(bytes u: UnsafeBufferPointer<UInt8>, at location: SourceLocation, skippingFirst: Bool) throws -> [Token] {
