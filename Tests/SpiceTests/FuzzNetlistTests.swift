@@ -171,7 +171,8 @@ final class FuzzNetlistTests: XCTestCase {
             let text = mutate(seeds[g.below(seeds.count)], &g)
             cases += 1
             do {
-                _ = try Deck.parse(text, file: "fuzz.cir", directory: empty)
+                let deck = try Deck.parse(text, file: "fuzz.cir", directory: empty)
+                for m in deck.models.values { _ = m.level }  // the accessors must not trap either
                 accepted += 1
             } catch let e as NetlistError {
                 rejected += 1

@@ -52,6 +52,11 @@ final class NetlistErrorTests: XCTestCase {
         assertError("t\n.subckt s a\nr1 a 0 1\n.ends\nx1 n s\nx1 m s\n", "t.cir:3: duplicate element name 'r.x1.r1' (first at t.cir:3)")
     }
 
+    func testModelLevel() {
+        assertError("t\n.model n nmos level=1e300\n", "t.cir:2: .model n: level must be a whole number from 1 to 1000, found 1e+300")
+        assertError("t\n.model n nmos level=1.5\n", "t.cir:2: .model n: level must be a whole number from 1 to 1000, found 1.5")
+    }
+
     func testMissingControllingSource() {
         assertError("t\nf1 a 0 vx 2\n", "t.cir:2: f1: controlling voltage source 'vx' not found")
         assertError("t\nvx b 0 0\n.subckt s a\nh1 a 0 vx 2\n.ends\nx1 n s\n", "t.cir:4: h.x1.h1: controlling voltage source 'v.x1.vx' not found")

@@ -207,6 +207,9 @@ final class Elaborator {
                     }
                     var parameters: [String: Double] = [:]
                     for (k, t) in named { parameters[k] = try value(t, f.scope) }
+                    if let level = parameters["level"], level != level.rounded() || level < 1 || level > 1000 {
+                        throw NetlistError(".model \(name): level must be a whole number from 1 to 1000, found \(level)")
+                    }
                     let flat = f.prefix.isEmpty ? name : f.prefix + ":" + name
                     if let first = deck.models[flat] {
                         // ngspice 39 keeps the first card of a name.
