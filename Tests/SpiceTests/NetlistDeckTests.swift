@@ -146,6 +146,12 @@ final class NetlistDeckTests: XCTestCase {
         XCTAssertEqual(deck.options.scale, 1e-6)
     }
 
+    func testOptionsInsideSubcircuitAreGlobal() throws {
+        let deck = try parseDeck("t\n.subckt s a\n.option scale=1u\n.temp 40\nr1 a 0 1\n.ends\n")
+        XCTAssertEqual(deck.options.scale, 1e-6)
+        XCTAssertEqual(deck.options.temp, 40)
+    }
+
     func testFlatteningNames() throws {
         // Names checked against ngspice 39 (`print all` / `listing e`).
         let deck = try parseDeck("""

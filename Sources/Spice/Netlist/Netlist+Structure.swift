@@ -63,8 +63,10 @@ struct StructureParser {
     var elementCount = 0
 
     static let elementLetters: Set<UInt8> = Set("rclvieghfdmx".utf8)
+    /// Cards that make no sense inside a subcircuit. (`.options` and `.temp` are global wherever they
+    /// stand, as in ngspice, so foundry files may put them inside a `.subckt`.)
     static let topOnly: Set<String> = [
-        ".options", ".option", ".opt", ".temp", ".ic", ".nodeset", ".op", ".dc", ".ac", ".tran", ".noise",
+        ".ic", ".nodeset", ".op", ".dc", ".ac", ".tran", ".noise",
         ".meas", ".measure", ".save", ".print", ".plot", ".probe", ".four", ".width", ".control", ".endc",
     ]
 
