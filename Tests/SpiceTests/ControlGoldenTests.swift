@@ -12,11 +12,12 @@ import TestSupport
 /// them; failures are checked through `failedMeasurements`). Numbers compare with the one rule,
 /// `isClose(relative: 1e-4, absolute: 1e-10)`; every other word must match exactly.
 final class ControlGoldenTests: XCTestCase {
-    static let decks = ["control_cmrr", "control_idc", "control_opamp_ac", "control_psrr", "control_vectors", "meas_dc"]
+    static let decks = ["control_cmrr", "control_dc", "control_idc", "control_opamp_ac", "control_psrr", "control_vectors", "meas_dc"]
 
     static var folder: URL { Bundle.module.resourceURL!.appendingPathComponent("Goldens/control") }
 
     func test_control_cmrr() throws { try check("control_cmrr") }
+    func test_control_dc() throws { try check("control_dc") }
     func test_control_idc() throws { try check("control_idc") }
     func test_control_opamp_ac() throws { try check("control_opamp_ac") }
     func test_control_psrr() throws { try check("control_psrr") }
@@ -41,17 +42,19 @@ final class ControlGoldenTests: XCTestCase {
         return (output, session)
     }
 
+    /// Plot title lines ngspice prints above a table (the date after them is dropped first).
+    static let plotTitles: Set<String> = ["AC Analysis", "DC transfer characteristic", "Operating Point",
+                                          "Transient Analysis", "Noise Spectral Density Curves", "Constant values"]
+
     /// The lines worth comparing.
     static func comparable(_ text: String, title: String) -> [String] {
         let skipped = ["Note:", "Circuit:", "Doing analysis", "No. of Data Rows", "Error:", "Warning", "Trying gmin", "\t"]
-        return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init).filter { line in
+        return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init).compactMap { raw in
+            let line = raw.replacingOccurrences(of: #"  \w{3} \w{3} +\d+ [\d:]{8}  \d{4}$"#, with: "", options: .regularExpression)
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed == title { return false }
-            if skipped.contains(where: { line.hasPrefix($0) }) || line.hasSuffix("failed!") { return false }
-            if trimmed.hasSuffix("Analysis") || trimmed.range(of: #"Analysis  \w{3} \w{3} +\d+ [\d:]{8}  \d{4}$"#, options: .regularExpression) != nil {
-                return trimmed.hasPrefix("Measurements")
-            }
-            return true
+            if trimmed.isEmpty || trimmed == title || plotTitles.contains(trimmed) { return nil }
+            if skipped.contains(where: { line.hasPrefix($0) }) || line.hasSuffix("failed!") { return nil }
+            return line
         }
     }
 

@@ -145,9 +145,9 @@ extension Measure {
         return found
     }
 
-    /// MAX, MIN, PP, AVG, RMS, INTEG over the FROM/TO window with ngspice 39's rules: MAX/MIN/PP look at
-    /// the points with from ≤ s ≤ to; AVG/RMS/INTEG integrate the piecewise-linear curve from FROM to TO
-    /// (interpolated ends), except that AVG on AC and noise plots runs to the first point past TO.
+    /// MAX, MIN, PP, AVG, RMS, INTEG over the FROM/TO window with ngspice 39's rules: MAX/MIN/PP/AVG look
+    /// at the points with from ≤ s ≤ to; RMS/INTEG integrate the piecewise-linear curve from FROM to TO
+    /// (interpolated ends).
     func statistic(_ statistic: Statistic, _ y: [Double], _ s: [Double], from: Double?, to: Double?,
                    kind: String) throws -> MeasureResult {
         let lo = from ?? -Double.infinity, hi = to ?? Double.infinity
@@ -165,13 +165,26 @@ extension Measure {
             var best = first
             for k in indices where statistic == .max ? y[k] > y[best] : y[k] < y[best] { best = k }
             return MeasureResult(name: name, value: y[best], extras: [("at", s[best])])
-        case .avg, .rms, .integ:
+        case .avg:
+            // ngspice 39 averages over the points with from ≤ s ≤ to (trapezoids, no interpolated ends)
+            // and prints as TO the point where its scan stopped.
+            let indices = s.indices.filter { s[$0] >= lo && s[$0] <= hi }
+            guard let first = indices.first, let last = indices.last else {
+                throw failure("avg: no points between from and to")
+            }
+            var area = 0.0
+            for (a, b) in zip(indices, indices.dropFirst()) { area += (y[a] + y[b]) / 2 * (s[b] - s[a]) }
+            let span = s[last] - s[first]
+            // On DC plots ngspice scans every point, so it stops at the last one.
+            let stopped = kind == "dc" ? s[s.count - 1] : (s.first { $0 > hi } ?? s[s.count - 1])
+            return MeasureResult(name: name, value: span == 0 ? y[first] : area / span,
+                                 extras: [("from", from ?? s[first]), ("to", stopped)])
+        case .rms, .integ:
             var (xs, ys) = (s, y)
             if let f = s.first, let l = s.last, f > l { xs.reverse(); ys.reverse() }
             guard let first = xs.first, let last = xs.last else { throw failure("\(statistic.rawValue): empty plot") }
             let a = max(lo, first)
-            var b = min(hi, last)
-            if statistic == .avg, kind == "ac" || kind == "noise", hi < last, let past = xs.first(where: { $0 > hi }) { b = past }
+            let b = min(hi, last)
             guard a <= b, let ya = Measure.interpolate(ys, xs, at: a), let yb = Measure.interpolate(ys, xs, at: b) else {
                 throw failure("\(statistic.rawValue): from/to outside the sweep")
             }
@@ -184,15 +197,8 @@ extension Measure {
                 area += (u + v) / 2 * (px[k] - px[k - 1])
             }
             let span = b - a
-            let value: Double
-            switch statistic {
-            case .avg: value = span == 0 ? ya : area / span
-            case .rms: value = span == 0 ? abs(ya) : (area / span).squareRoot()
-            default: value = area
-            }
-            // ngspice 39 prints the sweep's end as TO for AVG on DC plots (the value uses the window).
-            let shownTo = statistic == .avg && kind == "dc" ? s[s.count - 1] : b
-            return MeasureResult(name: name, value: value, extras: [("from", a), ("to", shownTo)])
+            let value = statistic == .integ ? area : (span == 0 ? abs(ya) : (area / span).squareRoot())
+            return MeasureResult(name: name, value: value, extras: [("from", a), ("to", b)])
         }
     }
 }
