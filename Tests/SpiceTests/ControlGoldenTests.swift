@@ -12,7 +12,7 @@ import TestSupport
 /// them; failures are checked through `failedMeasurements`). Numbers compare with the one rule,
 /// `isClose(relative: 1e-4, absolute: 1e-10)`; every other word must match exactly.
 final class ControlGoldenTests: XCTestCase {
-    static let decks = ["control_cmrr", "control_dc", "control_idc", "control_opamp_ac", "control_psrr", "control_vectors", "meas_dc"]
+    static let decks = ["control_cmrr", "control_dc", "control_idc", "control_opamp_ac", "control_psrr", "control_vectors", "meas_ac", "meas_dc"]
 
     static var folder: URL { Bundle.module.resourceURL!.appendingPathComponent("Goldens/control") }
 
@@ -22,6 +22,7 @@ final class ControlGoldenTests: XCTestCase {
     func test_control_opamp_ac() throws { try check("control_opamp_ac") }
     func test_control_psrr() throws { try check("control_psrr") }
     func test_control_vectors() throws { try check("control_vectors") }
+    func test_meas_ac() throws { try check("meas_ac") }
     func test_meas_dc() throws { try check("meas_dc", failed: ["never"]) }
 
     func testEveryDeckHasATest() throws {

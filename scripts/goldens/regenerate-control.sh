@@ -23,7 +23,10 @@ for deck in "${decks[@]}"; do
     [ -f "$deck" ] || { echo "error: no deck $deck" >&2; exit 1; }
     out=${deck%.cir}.out
     # ngspice -b exits 1 after a control block without `quit`; the transcript is what counts.
-    raw=$( (cd "$folder" && ngspice -b "$(basename "$deck")" 2>/dev/null) || true)
+    raw=$( (cd "$folder" && ngspice -b "$(basename "$deck")" 2>"$HOME/stderr") || true)
+    if grep -qiE 'fatal error|Undefined parameter|Cannot compute' "$HOME/stderr"; then
+        cat "$HOME/stderr" >&2; echo "error: ngspice rejected $deck" >&2; exit 1
+    fi
     printf '%s\n' "$raw" \
         | grep -vE '^(Total |DRAM |Maximum ngspice|Current ngspice|Shared ngspice|Text \(code\)|Stack = |Library pages)' \
         | sed -E 's/  [A-Z][a-z]{2} [A-Z][a-z]{2} +[0-9]+ [0-9:]{8}  [0-9]{4}$//' > "$out"
