@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A deck elaborated for simulation: numbered unknowns, bound devices and the fixed sparse pattern.
 ///

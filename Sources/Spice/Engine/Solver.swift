@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Newton–Raphson on the circuit's DC equations, with ngspice's convergence test and its gmin and
 /// source stepping fallbacks; all buffers are allocated once per circuit.
