@@ -93,3 +93,22 @@ final class EngineErrorTests: XCTestCase {
         XCTAssertTrue(listing.json.contains("\"name\": \"v1#branch\", \"value\": -0.0005"), listing.json)
     }
 }
+
+final class EngineNodesetTests: XCTestCase {
+    /// Two cross-coupled resistor-load inverters have two stable states; `.nodeset` picks one.
+    func testNodesetSelectsLatchState() throws {
+        for (q, qb) in [(1.8, 0.0), (0.0, 1.8)] {
+            var b = DeckBuilder()
+            b.v("vdd", "vdd", "0", 1.8)
+            b.r("r1", "vdd", "q", 10e3)
+            b.r("r2", "vdd", "qb", 10e3)
+            b.add("m1", ["q", "qb", "0", "0"], .mosfet(model: "nm", instance: MOSInstance(w: 10e-6, l: 1e-6)))
+            b.add("m2", ["qb", "q", "0", "0"], .mosfet(model: "nm", instance: MOSInstance(w: 10e-6, l: 1e-6)))
+            b.model("nm", "nmos", ["vto": 0.5, "kp": 200e-6])
+            b.deck.nodesets = ["q": q, "qb": qb]
+            let op = try Simulator(deck: b.deck).operatingPoint()
+            XCTAssertEqual(value(op, "v(q)") > 1.0, q > 1.0, "q with nodeset q=\(q): \(value(op, "v(q)"))")
+            XCTAssertEqual(value(op, "v(qb)") > 1.0, qb > 1.0, "qb with nodeset qb=\(qb): \(value(op, "v(qb)"))")
+        }
+    }
+}
