@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Spice
 
 /// `miller sim DECK`: runs every analysis of a deck, prints operating points, optionally writes a raw file.

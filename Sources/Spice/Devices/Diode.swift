@@ -76,8 +76,6 @@ final class Diode: Device {
         vt = Physics.kOverQ * t
         vte = model.emission * vt
         vtebrk = (model.breakdownEmission ?? model.emission) * vt
-        let vtnom = Physics.kOverQ * tnom
-        _ = vtnom
         // Saturation current with the band-gap and XTI temperature terms.
         let arg1 = (t / tnom - 1) * model.activationEnergy / vte
         let arg2 = model.saturationExponent / model.emission * log(t / tnom)
