@@ -353,7 +353,8 @@ extension RawFile {
 
         mutating func readVariables(count: Int) throws -> [(name: String, type: Vector.Quantity)] {
             var result: [(name: String, type: Vector.Quantity)] = []
-            result.reserveCapacity(count)
+            // The count comes from the header: never trust it for an allocation larger than the file.
+            result.reserveCapacity(min(count, bytes.count))
             for expected in 0..<count {
                 let at = line
                 guard let text = nextLine() else {
@@ -379,7 +380,9 @@ extension RawFile {
         mutating func readBinary(variables: Int, points: Int, complex: Bool)
             throws -> (re: [[Double]], im: [[Double]]) {
             let perValue = complex ? 2 : 1
-            let (size, overflow) = points.multipliedReportingOverflow(by: variables * perValue * 8)
+            let (perPoint, overflowA) = variables.multipliedReportingOverflow(by: perValue * 8)
+            let (size, overflowB) = points.multipliedReportingOverflow(by: perPoint)
+            let overflow = overflowA || overflowB
             guard !overflow, size <= bytes.count - offset else {
                 throw RawFileError(file: file, position: .byteOffset(offset), message:
                     "binary data truncated: \(points) points of \(variables) \(complex ? "complex" : "real") values need \(overflow ? "too many" : String(size)) bytes, \(bytes.count - offset) remain")
@@ -412,9 +415,11 @@ extension RawFile {
             throws -> (re: [[Double]], im: [[Double]]) {
             var re = [[Double]](repeating: [], count: variables)
             var im = [[Double]](repeating: [], count: complex ? variables : 0)
+            // Each ascii value takes at least two bytes, which bounds what the header's count can allocate.
+            let reserve = min(points, (bytes.count - offset) / 2 + 1)
             for v in 0..<variables {
-                re[v].reserveCapacity(points)
-                if complex { im[v].reserveCapacity(points) }
+                re[v].reserveCapacity(reserve)
+                if complex { im[v].reserveCapacity(reserve) }
             }
             for point in 0..<points {
                 guard let indexToken = nextToken() else {
