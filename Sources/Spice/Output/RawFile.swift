@@ -13,6 +13,9 @@ import Foundation
 /// per point the point index, then one number or `re,im` pair per vector) or `Binary:` (little-endian
 /// IEEE doubles, point after point, two per value in complex plots).
 ///
+/// Ascii plots written here end with one blank line (ngspice's `write` command does the same; `ngspice -b
+/// -r` does not), so that readers which need a separator between plots, such as spicelib, read them.
+///
 /// Writing follows ngspice's naming: a voltage vector named `out` is written `v(out)`, a current named
 /// `v1#branch` is written `i(v1)`; names that already carry parentheses are kept. Reading keeps names
 /// exactly as the file spells them and numbers plots in file order (`op1`, `dc1`, `ac1`, ...). Note that
@@ -133,6 +136,9 @@ extension RawFile {
                         out.append(0x0A)
                     }
                 }
+                // A blank line after each plot's values, as ngspice's `write` command leaves: ngspice
+                // ignores it, and readers such as spicelib need it to find where the next plot starts.
+                out.append(0x0A)
             }
         }
         return out
