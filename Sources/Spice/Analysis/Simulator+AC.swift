@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Simulator {
     /// `.ac`: small-signal response around the operating point, G + jωC assembled per frequency from the

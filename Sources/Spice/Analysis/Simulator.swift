@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs a deck's analyses: elaborates once, then solves operating points, DC sweeps and AC sweeps.
 ///

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A deck elaborated for simulation: numbered unknowns, bound devices and the fixed sparse pattern.
 ///
@@ -21,6 +25,8 @@ final class Circuit {
     private(set) var nodeDiagonals: [MatrixSlot] = []
     private(set) var nonzeros = 0
     private(set) var lu: SparseLU!
+    /// `.nodeset` values by unknown, held during the first Newton iteration of an operating point.
+    private(set) var nodesets: [(slot: MatrixSlot, unknown: Unknown, value: Double)] = []
     /// Absolute circuit and nominal temperatures in kelvin.
     let temperature: Double
     let nominalTemperature: Double
@@ -66,7 +72,7 @@ final class Circuit {
         }
         guard size > 0 else { throw SimulationError(.badValue, "the circuit has no nodes besides ground") }
         branchOutputOrder = Circuit.ngspiceBranchOrder(deck.elements, branches: branches)
-        try bindPattern()
+        try bindPattern(deck)
     }
 
     /// Allocates a new unknown (a device-internal node or a branch current).
@@ -168,11 +174,16 @@ final class Circuit {
         return order
     }
 
-    private func bindPattern() throws {
+    private func bindPattern(_ deck: Deck) throws {
         let binder = SlotBinder(size: size)
         for pass in 0..<2 {
             for device in devices { device.bind(binder) }
             nodeDiagonals = (0..<size).filter { !isBranch[$0] }.map { binder.slot(Unknown(index: $0), Unknown(index: $0)) }
+            nodesets = deck.nodesets.sorted { $0.key < $1.key }.compactMap { name, value in
+                guard let i = nodeIndex[name.lowercased()] else { return nil }
+                let u = Unknown(index: i)
+                return (binder.slot(u, u), u, value)
+            }
             if pass == 0 { binder.finishCollecting() }
         }
         nonzeros = binder.nonzeros
