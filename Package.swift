@@ -44,7 +44,8 @@ let package = Package(
         .testTarget(name: "SpiceTests", dependencies: ["Spice", "TestSupport"],
                     resources: [.copy("Goldens")]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
-        .testTarget(name: "InferTests", dependencies: ["Infer", "GGUF", "TestSupport"]),
+        .testTarget(name: "InferTests", dependencies: ["Infer", "GGUF", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "TestSupport"]),
     ]
 )
