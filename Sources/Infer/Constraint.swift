@@ -1,3 +1,5 @@
+import Foundation
+
 /// A rule on the bytes a model may generate, checked token by token.
 ///
 /// `allows` answers whether appending a token's bytes keeps the output completable; it must leave the
@@ -9,6 +11,13 @@ public protocol DecodingConstraint {
     mutating func accept(_ tokenBytes: [UInt8]) throws
     /// Whether the output so far is a complete valid document (so generation may stop here).
     var isComplete: Bool { get }
+    /// A value identifying the constraint's current state, when equal states allow the same tokens
+    /// (lets `ConstraintMasker` reuse masks); nil disables caching.
+    var maskCacheKey: AnyHashable? { get }
+}
+
+extension DecodingConstraint {
+    public var maskCacheKey: AnyHashable? { nil }
 }
 
 /// Errors raised by constraints.
@@ -37,6 +46,7 @@ public struct ConstraintMasker: Sendable {
     private let tokenBytes: [[UInt8]]
     private let byFirstByte: [[Int32]]
     private let endOfGeneration: [Int32]
+    private let cache = MaskCache()
 
     public init(tokenBytes: [[UInt8]], endOfGeneration: [Int32]) {
         self.tokenBytes = tokenBytes
@@ -63,12 +73,15 @@ public struct ConstraintMasker: Sendable {
 
     /// `mask[id]` is true when the constraint allows token `id` next.
     public func mask<C: DecodingConstraint>(_ constraint: inout C) -> [Bool] {
+        let key = constraint.maskCacheKey
+        if let key, let hit = cache.lookup(key) { return hit }
         var mask = [Bool](repeating: false, count: tokenBytes.count)
         for b in 0..<256 where !byFirstByte[b].isEmpty {
             guard constraint.allows([UInt8(b)]) else { continue }
             for id in byFirstByte[b] where constraint.allows(tokenBytes[Int(id)]) { mask[Int(id)] = true }
         }
         if constraint.isComplete { for id in endOfGeneration where Int(id) < mask.count { mask[Int(id)] = true } }
+        if let key { cache.store(key, mask) }
         return mask
     }
 
@@ -78,5 +91,23 @@ public struct ConstraintMasker: Sendable {
         if endOfGeneration.contains(id) { return constraint.isComplete }
         let bytes = tokenBytes[Int(id)]
         return !bytes.isEmpty && constraint.allows(bytes)
+    }
+}
+
+/// Recently computed masks by constraint state (small, thread-safe, cleared when full).
+final class MaskCache: @unchecked Sendable {
+    private var entries: [AnyHashable: [Bool]] = [:]
+    private let lock = NSLock()
+    private let limit = 64
+
+    func lookup(_ key: AnyHashable) -> [Bool]? {
+        lock.lock(); defer { lock.unlock() }
+        return entries[key]
+    }
+
+    func store(_ key: AnyHashable, _ mask: [Bool]) {
+        lock.lock(); defer { lock.unlock() }
+        if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+        entries[key] = mask
     }
 }

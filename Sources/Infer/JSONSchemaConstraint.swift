@@ -37,6 +37,14 @@ public struct JSONSchemaConstraint: DecodingConstraint, Sendable {
 
     public var isComplete: Bool { state.isComplete(schema) }
 
+    /// The parser state plus the schema's identity: equal keys allow the same tokens.
+    public var maskCacheKey: AnyHashable? { AnyHashable(CacheKey(schema: schema, state: state)) }
+
+    private struct CacheKey: Hashable {
+        var schema: JSONSchema
+        var state: JSONAutomaton
+    }
+
     /// Whether a finished document satisfies the schema (checks text produced with or without the constraint).
     public func validates(_ document: String) -> Bool {
         guard let v = try? JSONValue.parse(document) else { return false }
@@ -66,7 +74,7 @@ struct JSONAutomaton: Sendable, Hashable {
         case key(buffer: [UInt8], scan: StringScan)
         case array(node: Int, count: Int, phase: ArrayPhase)
         case string(minLength: Int, maxLength: Int, length: Int, scan: StringScan)
-        case number(integerOnly: Bool, phase: NumberPhase, length: Int)
+        case number(integerOnly: Bool, phase: NumberPhase, length: Int, partDigits: Int)
         case literal(node: Int, prefix: [UInt8])
     }
 
@@ -76,6 +84,9 @@ struct JSONAutomaton: Sendable, Hashable {
 
     static let maxWhitespaceRun = 40
     static let maxNumberLength = 32
+    /// Digit caps keep numbers representable as a Double (|exponent| < 100, 15 significant digits per part).
+    static let maxMantissaDigits = 15
+    static let maxExponentDigits = 2
     static let maxFreeKeyLength = 64
 
     init(root: Int) { stack = [.value(root)] }
@@ -84,7 +95,7 @@ struct JSONAutomaton: Sendable, Hashable {
         if done { return true }
         guard stack.count == 1, let top = stack.last else { return false }
         switch top {
-        case .number(_, let phase, _): return JSONAutomaton.accepting(phase)
+        case .number(_, let phase, _, _): return JSONAutomaton.accepting(phase)
         case .literal(let node, let prefix):
             if case .literals(let texts) = schema.nodes[node] { return texts.contains(prefix) }
             return false
@@ -162,6 +173,7 @@ struct JSONAutomaton: Sendable, Hashable {
                 }
 
             case .key(var buffer, var scan):
+                whitespaceRun = 0
                 guard stack.count >= 2, case .object(let node, let seen, _) = stack[stack.count - 2],
                       case .object(let keys, _, _, let additional) = schema.nodes[node] else { return false }
                 if scan.utf8Remaining == 0, b == UInt8(ascii: "\"") {
@@ -215,6 +227,7 @@ struct JSONAutomaton: Sendable, Hashable {
                 }
 
             case .string(let minLength, let maxLength, let length, var scan):
+                whitespaceRun = 0   // spaces inside strings are content, not padding
                 if scan.utf8Remaining == 0, !scan.afterBackslash, scan.hexRemaining == 0 {
                     if b == UInt8(ascii: "\"") {
                         guard length >= minLength else { return false }
@@ -226,12 +239,14 @@ struct JSONAutomaton: Sendable, Hashable {
                 let startsCharacter = scan.utf8Remaining == 0 && !scan.afterBackslash && scan.hexRemaining == 0
                 guard JSONAutomaton.scanStringByte(b, &scan) else { return false }
                 // Count characters as they start (an escape counts once).
-                let newLength = startsCharacter ? length + 1 : length
+                var newLength = startsCharacter ? length + 1 : length
+                // Without an upper bound only "reached minLength" matters: saturate so states repeat.
+                if maxLength == Int.max { newLength = min(newLength, minLength) }
                 guard newLength <= maxLength else { return false }
                 setTop(.string(minLength: minLength, maxLength: maxLength, length: newLength, scan: scan))
                 return true
 
-            case .number(let integerOnly, let phase, let length):
+            case .number(let integerOnly, let phase, let length, let partDigits):
                 var next: NumberPhase?
                 let digit = JSONAutomaton.isDigit(b)
                 switch phase {
@@ -249,8 +264,13 @@ struct JSONAutomaton: Sendable, Hashable {
                 case .exponentDigits: next = digit ? .exponentDigits : nil
                 }
                 if let next {
-                    guard length < JSONAutomaton.maxNumberLength else { return false }
-                    setTop(.number(integerOnly: integerOnly, phase: next, length: length + 1))
+                    // Digits continuing the same part count towards its cap; a new part starts from zero.
+                    let digits = next == phase || (phase == .minus && next == .integer) || (phase == .exponentSign && next == .exponentDigits)
+                        || (phase == .exponent && next == .exponentDigits) || (phase == .dot && next == .fraction)
+                        ? partDigits + 1 : 0
+                    let cap = next == .exponentDigits ? JSONAutomaton.maxExponentDigits : JSONAutomaton.maxMantissaDigits
+                    guard length < JSONAutomaton.maxNumberLength, digits <= cap else { return false }
+                    setTop(.number(integerOnly: integerOnly, phase: next, length: length + 1, partDigits: digits))
                     return true
                 }
                 // The number ends here; the byte belongs to the enclosing construct.
@@ -280,7 +300,8 @@ struct JSONAutomaton: Sendable, Hashable {
         let digitOrMinus = JSONAutomaton.isDigit(b) || b == UInt8(ascii: "-")
         func number(_ integerOnly: Bool) -> Bool {
             guard digitOrMinus else { return false }
-            stack.append(.number(integerOnly: integerOnly, phase: b == UInt8(ascii: "-") ? .minus : (b == UInt8(ascii: "0") ? .zero : .integer), length: 1))
+            let phase: NumberPhase = b == UInt8(ascii: "-") ? .minus : (b == UInt8(ascii: "0") ? .zero : .integer)
+            stack.append(.number(integerOnly: integerOnly, phase: phase, length: 1, partDigits: phase == .integer ? 1 : 0))
             return true
         }
         switch n {
