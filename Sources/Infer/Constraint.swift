@@ -14,10 +14,14 @@ public protocol DecodingConstraint {
     /// A value identifying the constraint's current state, when equal states allow the same tokens
     /// (lets `ConstraintMasker` reuse masks); nil disables caching.
     var maskCacheKey: AnyHashable? { get }
+    /// True when any printable ASCII text without `"` or `\\` is allowed next (e.g. inside a free JSON
+    /// string), so the masker can skip checking such tokens one by one.
+    var allowsAnyPlainText: Bool { get }
 }
 
 extension DecodingConstraint {
     public var maskCacheKey: AnyHashable? { nil }
+    public var allowsAnyPlainText: Bool { false }
 }
 
 /// Errors raised by constraints.
@@ -46,6 +50,8 @@ public struct ConstraintMasker: Sendable {
     private let tokenBytes: [[UInt8]]
     private let byFirstByte: [[Int32]]
     private let endOfGeneration: [Int32]
+    /// Tokens made only of printable ASCII other than `"` and `\\`.
+    private let plainText: [Bool]
     private let cache = MaskCache()
 
     public init(tokenBytes: [[UInt8]], endOfGeneration: [Int32]) {
@@ -57,6 +63,7 @@ public struct ConstraintMasker: Sendable {
             groups[Int(bytes[0])].append(Int32(id))
         }
         byFirstByte = groups
+        plainText = tokenBytes.map { !$0.isEmpty && $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C } }
     }
 
     /// Builds the masker for a tokenizer's vocabulary: control tokens other than end-of-generation are excluded.
@@ -73,16 +80,29 @@ public struct ConstraintMasker: Sendable {
 
     /// `mask[id]` is true when the constraint allows token `id` next.
     public func mask<C: DecodingConstraint>(_ constraint: inout C) -> [Bool] {
+        computeMask(&constraint)
+    }
+
+    private func computeMask<C: DecodingConstraint>(_ constraint: inout C) -> [Bool] {
         let key = constraint.maskCacheKey
         if let key, let hit = cache.lookup(key) { return hit }
         var mask = [Bool](repeating: false, count: tokenBytes.count)
+        let plainOK = constraint.allowsAnyPlainText
         for b in 0..<256 where !byFirstByte[b].isEmpty {
             guard constraint.allows([UInt8(b)]) else { continue }
-            for id in byFirstByte[b] where constraint.allows(tokenBytes[Int(id)]) { mask[Int(id)] = true }
+            for id in byFirstByte[b] {
+                if plainOK, plainText[Int(id)] { mask[Int(id)] = true; continue }
+                if constraint.allows(tokenBytes[Int(id)]) { mask[Int(id)] = true }
+            }
         }
         if constraint.isComplete { for id in endOfGeneration where Int(id) < mask.count { mask[Int(id)] = true } }
         if let key { cache.store(key, mask) }
         return mask
+    }
+
+    /// `mask` for the JSON-schema constraint (a concrete entry point so the loop is specialised).
+    public func mask(_ constraint: inout JSONSchemaConstraint) -> [Bool] {
+        computeMask(&constraint)
     }
 
     /// Whether one token is allowed (for lazy checks during greedy or top-k sampling).

@@ -21,6 +21,21 @@ public struct JSONSchemaConstraint: DecodingConstraint, Sendable {
     }
 
     public mutating func allows(_ tokenBytes: [UInt8]) -> Bool {
+        // Fast path inside a string: scan with local state, no copy of the stack, unless the token closes it.
+        if case .string(_, let maxLength, let length, var scan)? = state.stack.last {
+            var count = length
+            var closes = false
+            for b in tokenBytes {
+                let clean = scan.utf8Remaining == 0 && !scan.afterBackslash && scan.hexRemaining == 0
+                if clean, b == 0x22 { closes = true; break }
+                guard JSONAutomaton.scanStringByte(b, &scan) else { return false }
+                if clean {
+                    count += 1
+                    if count > maxLength { return false }
+                }
+            }
+            if !closes { return true }
+        }
         var copy = state
         for b in tokenBytes where !copy.feed(b, schema) { return false }
         return true
@@ -36,6 +51,11 @@ public struct JSONSchemaConstraint: DecodingConstraint, Sendable {
     }
 
     public var isComplete: Bool { state.isComplete(schema) }
+
+    public var allowsAnyPlainText: Bool {
+        if case .string(_, Int.max, _, let scan)? = state.stack.last { return scan == JSONAutomaton.StringScan() }
+        return false
+    }
 
     /// The parser state plus the schema's identity: equal keys allow the same tokens.
     public var maskCacheKey: AnyHashable? { AnyHashable(CacheKey(schema: schema, state: state)) }

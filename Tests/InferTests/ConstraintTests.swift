@@ -150,6 +150,15 @@ final class ConstraintTests: XCTestCase {
         }
         let perMask = Date().timeIntervalSince(start) / 40
         print("constraint mask over \(t.vocabularySize) tokens: \(String(format: "%.1f", perMask * 1000)) ms per step (incl. sampling)")
+        // Mask cost in two typical states (printed for BENCHMARKS.md; no timing assertion).
+        for prefix in [#"{"name": "Al"#, #"{"pet": {"kind": "Al"#, #"{"name": "Al", "#] {
+            var s = try JSONSchemaConstraint(schema: Self.personSchema)
+            try s.accept(Array(prefix.utf8))
+            let uncached = ConstraintMasker(tokenizer: t)
+            let t0 = Date()
+            let m = uncached.mask(&s)
+            print("mask after \(String(reflecting: prefix)): \(String(format: "%.1f", Date().timeIntervalSince(t0) * 1000)) ms, \(m.filter { $0 }.count) tokens allowed")
+        }
         // Whatever was produced is a valid prefix; greedy lazy checks agree with the mask.
         var g = Sampler(.greedy)
         var logits = (0..<t.vocabularySize).map { _ in Float(rng.next() % 1000) / 100 }
