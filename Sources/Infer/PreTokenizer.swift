@@ -3,7 +3,9 @@
 /// Only the Qwen2 pre-tokenizer is implemented; it follows the regex
 /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 /// written out by hand, with llama.cpp's reading of it: `\s` is llama.cpp's whitespace set (not Unicode's
-/// White_Space: U+001C…U+001F are not in it), and each digit is its own word.
+/// White_Space: U+001C…U+001F are not in it), letters and numbers are those of Unicode 15.1 (the
+/// version of llama.cpp's tables; checked code point by code point against them), and each digit is
+/// its own word.
 enum PreTokenizer: String, Sendable {
     case qwen2
 
@@ -35,14 +37,18 @@ enum PreTokenizer: String, Sendable {
         if v < 128 { return asciiClasses[Int(v)] }
         if whitespace.contains(v) { return .space }
         guard let s = Unicode.Scalar(v) else { return .other }   // surrogates, > U+10FFFF
+        let cls: CharClass
         switch s.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
-            return .letter
+            cls = .letter
         case .decimalNumber, .letterNumber, .otherNumber:
-            return .number
+            cls = .number
         default:
             return .other
         }
+        // llama.cpp's tables are Unicode 15.1: characters assigned later are "undefined" there.
+        guard let age = s.properties.age, age.major < 15 || (age.major == 15 && age.minor <= 1) else { return .other }
+        return cls
     }
 
     /// Splits `scalars` into words, returned as index ranges in order, covering every code point.

@@ -148,6 +148,16 @@ public struct Tokenizer: Sendable {
         return out
     }
 
+    /// The words the pre-tokenizer cuts `text` into (no special-token handling), for inspection and tests.
+    public func preTokenize(_ text: String) -> [String] {
+        let scalars = LenientUTF8.decode(Array(text.utf8)[...])
+        return PreTokenizer.split(scalars, kind: tables.preTokenizer).map { word in
+            var bytes: [UInt8] = []
+            for i in word { LenientUTF8.append(scalars[i], to: &bytes) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
     /// Concatenates the tokens' bytes and decodes them as UTF-8 (invalid sequences become U+FFFD).
     public func decode(_ tokens: [Int32]) -> String {
         var bytes: [UInt8] = []

@@ -85,6 +85,23 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(t.tokenBytes(-1), [])
     }
 
+    /// The Qwen2 split, case by case (expected words follow the regex as llama.cpp applies it).
+    func testPreTokenizerSplits() throws {
+        let t = try TokenizerFixture.tokenizer()
+        XCTAssertEqual(t.preTokenize("Hello  world  "), ["Hello", " ", " world", "  "])
+        XCTAssertEqual(t.preTokenize("I'M don'T 's"), ["I", "'M", " don", "'T", " '", "s"])
+        XCTAssertEqual(t.preTokenize("x=123;\n\n  y"), ["x", "=", "1", "2", "3", ";\n\n", " ", " y"])
+        XCTAssertEqual(t.preTokenize("a \t\nb"), ["a", " \t\n", "b"])
+        XCTAssertEqual(t.preTokenize(" ...!?\r\n"), [" ...!?\r\n"])
+        XCTAssertEqual(t.preTokenize("\u{A0}x\u{3000}"), ["\u{A0}x", "\u{3000}"])
+        // U+001C is not whitespace for llama.cpp.
+        XCTAssertEqual(t.preTokenize("a\u{1C}b"), ["a", "\u{1C}b"])
+        // Characters assigned after Unicode 15.1 are neither letters nor digits (llama.cpp's tables).
+        XCTAssertEqual(t.preTokenize("x\u{A7CB}y"), ["x", "\u{A7CB}y"])
+        XCTAssertEqual(t.preTokenize("1\u{1CCF0}\u{1CCF1}"), ["1", "\u{1CCF0}\u{1CCF1}"])
+        XCTAssertEqual(t.preTokenize("ab\u{E9}\u{4F60}\u{597D}"), ["ab\u{E9}\u{4F60}\u{597D}"])
+    }
+
     func testInvalidUTF8BecomesReplacementCharacter() throws {
         let t = try TokenizerFixture.tokenizer()
         XCTAssertEqual(t.encode(bytes: [0x61, 0xFF, 0x62]), t.encode("a\u{FFFD}b"))
