@@ -132,6 +132,34 @@ final class ConstraintTests: XCTestCase {
         }
     }
 
+    /// Top-k sampling through the constraint convenience ends in a valid document on the real vocabulary.
+    func testConstrainedTopKGenerationOnRealVocabulary() throws {
+        let t = try TokenizerFixture.tokenizer()
+        let masker = ConstraintMasker(tokenizer: t)
+        let schema = #"{"type": "object", "properties": {"ok": {"type": "boolean"}, "n": {"type": "integer"}}, "required": ["ok", "n"]}"#
+        var c = try JSONSchemaConstraint(schema: schema)
+        var sampler = Sampler(SamplerSettings(temperature: 0.7, topK: 20, seed: 9))
+        var rng = SplitMix(state: 11)
+        var ids: [Int32] = []
+        // Fake logits that favour closing tokens more and more, so the document ends.
+        let closing = Set(["}", "\"", "0", " true", "true", ","].compactMap { t.encode($0, parseSpecial: false).first })
+        let base = (0..<t.vocabularySize).map { _ in Float(rng.next() % 1000) / 200 }
+        let favoured = Array(closing) + (0..<Int32(t.vocabularySize)).filter { t.isEndOfGeneration($0) }
+        for step in 0..<200 {
+            var logits = base
+            for id in favoured { logits[Int(id)] += Float(step) / 10 }
+            guard let id = sampler.sample(logits: &logits, recent: ids[...], constraint: &c, masker: masker, tokenizer: t) else {
+                return XCTFail("constraint allowed nothing after \(t.decode(ids))")
+            }
+            if t.isEndOfGeneration(id) { break }
+            ids.append(id)
+        }
+        let text = t.decode(ids)
+        XCTAssertTrue(c.isComplete, text)
+        XCTAssertTrue(c.validates(text), text)
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(text.utf8)), text)
+    }
+
     func testSamplerWithConstraintOnRealVocabulary() throws {
         let t = try TokenizerFixture.tokenizer()
         let masker = ConstraintMasker(tokenizer: t)
