@@ -1,8 +1,7 @@
 extension Tokenizer {
     /// Applies the escape processing llama.cpp's tools apply to prompts by default: `\n`, `\r`, `\t`,
     /// `\'`, `\"`, `\\` and `\xHH`; any other backslash pair is kept as written.
-    ///
-    /// Quirk kept for parity: `\xHH` is only decoded when at least one byte follows it.
+    /// `\x` followed by anything but two hex digits is kept as written.
     public static func processEscapes(_ input: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(input.count)

@@ -170,6 +170,19 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(d2.flush(), "\u{FFFD}")
     }
 
+    /// `miller tokenize` helpers: llama.cpp's escape processing and `--ids` output format.
+    func testEscapesAndIDFormat() {
+        func esc(_ s: String) -> [UInt8] { Tokenizer.processEscapes(Array(s.utf8)) }
+        XCTAssertEqual(esc(#"a\nb\tc\r\\ \" \'"#), Array("a\nb\tc\r\\ \" '".utf8))
+        XCTAssertEqual(esc(#"\x41\x7e!"#), Array("A~!".utf8))
+        XCTAssertEqual(esc(#"\x41"#), Array("A".utf8))
+        XCTAssertEqual(esc(#"\x4"#), Array(#"\x4"#.utf8))        // two hex digits needed
+        XCTAssertEqual(esc(#"\xZZ \q \"#), Array(#"\xZZ \q \"#.utf8))
+        XCTAssertEqual(esc(#"\xff."#), [0xFF, 0x2E])
+        XCTAssertEqual(Tokenizer.formatIDs([]), "[]")
+        XCTAssertEqual(Tokenizer.formatIDs([9707, 1879, 151_645]), "[9707, 1879, 151645]")
+    }
+
     func testUnsupportedMetadataErrors() {
         XCTAssertThrowsError(try Tokenizer(vocabulary: TokenizerVocabulary(tokens: ["a"], merges: [], model: "llama"))) {
             XCTAssertEqual($0 as? TokenizerError, .unsupportedModel("llama"))
