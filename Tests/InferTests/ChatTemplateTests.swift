@@ -31,6 +31,17 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertNil(ChatTemplate.detect(metadataTemplate: "{{ bos_token }}[INST]"))
     }
 
+    /// Prompt ids as `llama-completion -cnv --verbose-prompt -p Hi` printed them (llama.cpp from
+    /// llama-cpp-python 0.3.36, Qwen2.5-Coder-0.5B-Instruct): default path, and with `--jinja`.
+    func testPromptIDsMatchLlamaCompletion() throws {
+        let t = try TokenizerFixture.tokenizer()
+        XCTAssertEqual(t.encode(ChatTemplate.chatML.render([.user("Hi")], addGenerationPrompt: true)),
+                       [151644, 872, 198, 13048, 151645, 198, 151644, 77091, 198])
+        XCTAssertEqual(t.encode(ChatTemplate.qwen2Jinja.render([.user("Hi")], addGenerationPrompt: true)),
+                       [151644, 8948, 198, 2610, 525, 1207, 16948, 11, 3465, 553, 54364, 14817, 13, 1446, 525, 264,
+                        10950, 17847, 13, 151645, 198, 151644, 872, 198, 13048, 151645, 198, 151644, 77091, 198])
+    }
+
     func testRenderedPromptTokenizesToSpecialTokens() throws {
         let t = try TokenizerFixture.tokenizer()
         let ids = t.encode(ChatTemplate.chatML.render([.user("Hi")], addGenerationPrompt: true))
