@@ -113,22 +113,40 @@ final class TokenizerTables: Sendable {
             pieceByBytes[bytes] = p
             return p
         }
+        func pieceBytes(_ p: Int32) -> [UInt8] {
+            Int(p) < n ? ByteLevel.bytes(ofTokenText: v.tokens[Int(p)]) ?? [] : extra[Int(p) - n]
+        }
         var bytePiece = [Int32](repeating: 0, count: 256)
         for b in 0..<256 { bytePiece[b] = piece([UInt8(b)]) }
         var merges: [UInt64: (rank: Int32, piece: Int32)] = [:]
         merges.reserveCapacity(v.merges.count)
+        // Token texts that spell raw bytes resolve straight to their id (the common case, no byte arrays).
+        var spellsBytes = [Bool](repeating: false, count: n)
+        for (_, id) in pieceByBytes where Int(id) < n { spellsBytes[Int(id)] = true }
+        func piece(text: Substring) -> Int32? {
+            if let id = idByText[String(text)], spellsBytes[Int(id)] {
+                // The later id wins for duplicate texts in both maps, so this is the same piece.
+                return id
+            }
+            guard let raw = ByteLevel.bytes(ofTokenText: String(text)), !raw.isEmpty else { return nil }
+            return piece(raw)
+        }
         for (rank, rule) in v.merges.enumerated() {
-            // The separator is the first space after the first character (a part may itself be a space-free
-            // byte-level string; llama.cpp splits at find(' ', 1)).
-            let utf8 = Array(rule.utf8)
-            guard utf8.count >= 3, let sep = utf8[1...].firstIndex(of: 0x20) else { continue }
-            guard let left = ByteLevel.bytes(ofTokenText: String(decoding: utf8[..<sep], as: UTF8.self)),
-                  let right = ByteLevel.bytes(ofTokenText: String(decoding: utf8[(sep + 1)...], as: UTF8.self)),
-                  !left.isEmpty, !right.isEmpty else { continue }
-            let l = piece(left), r = piece(right)
+            // The separator is the first space after the first byte (llama.cpp splits at find(' ', 1)).
+            let utf8 = rule.utf8
+            guard utf8.count >= 3, let sep = utf8.dropFirst().firstIndex(of: 0x20) else { continue }
+            let leftText = rule[..<sep], rightText = rule[rule.index(after: sep)...]
+            guard !rightText.isEmpty, let l = piece(text: leftText), let r = piece(text: rightText) else { continue }
             let key = UInt64(UInt32(l)) << 32 | UInt64(UInt32(r))
             // A repeated pair keeps its first (best) rank, as llama.cpp's map does.
-            if merges[key] == nil { merges[key] = (Int32(rank), piece(left + right)) }
+            guard merges[key] == nil else { continue }
+            let joined: Int32
+            if let id = idByText[String(leftText) + String(rightText)], spellsBytes[Int(id)] {
+                joined = id
+            } else {
+                joined = piece(pieceBytes(l) + pieceBytes(r))
+            }
+            merges[key] = (Int32(rank), joined)
         }
         self.bytePiece = bytePiece
         self.mergeTable = merges
