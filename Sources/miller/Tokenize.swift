@@ -15,6 +15,9 @@ struct Tokenize: ParsableCommand {
     @Option(name: [.customShort("f"), .long], help: "Read the text from this file (verbatim bytes).")
     var file: String?
 
+    @Flag(name: .customLong("stdin"), help: "Read the text from standard input (takes precedence).")
+    var stdin = false
+
     @Option(name: [.customShort("p"), .long], help: "The text (alternative to the positional argument).")
     var prompt: String?
 
@@ -35,7 +38,9 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         var bytes: [UInt8]
-        if let file {
+        if stdin {
+            bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        } else if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("cannot read file '\(file)'")
             }
