@@ -9,5 +9,6 @@ struct Miller: ParsableCommand {
             Quantize.self,
             Bench.self,
             Sim.self,
+            Tokenize.self,
         ])
 }
