@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SpiceTests", dependencies: ["Spice", "TestSupport"],
                     resources: [.copy("Goldens")]),
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"],
+                    exclude: ["make-fixtures.py"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InferTests", dependencies: ["Infer", "GGUF", "TestSupport"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "TestSupport"]),
     ]

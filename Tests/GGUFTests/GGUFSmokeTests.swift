@@ -1,6 +1,0 @@
-import XCTest
-import GGUF
-
-final class GGUFSmokeTests: XCTestCase {
-    func testModuleLinks() {}
-}
