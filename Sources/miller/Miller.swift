@@ -5,5 +5,5 @@ struct Miller: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "miller",
         abstract: "Op-amp sizing engine: a SPICE simulator and quantized-LLM inference in one binary.",
-        subcommands: [Quantize.self, Tokenize.self, Bench.self])
+        subcommands: [Quantize.self, Tokenize.self, Generate.self, Chat.self, Bench.self])
 }
