@@ -10,5 +10,7 @@ struct Miller: ParsableCommand {
             Bench.self,
             Sim.self,
             Tokenize.self,
+            Generate.self,
+            Chat.self,
         ])
 }
