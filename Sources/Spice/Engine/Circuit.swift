@@ -26,6 +26,8 @@ final class Circuit {
     let nominalTemperature: Double
 
     var size: Int { unknownNames.count }
+    /// Non-fatal notes from elaboration (a model card's ignored parameters), one line each.
+    var warnings: [String] = []
     /// Ground is unknown −1 (see `Unknown`).
     let ground = Unknown(index: -1)
 
@@ -130,6 +132,9 @@ final class Circuit {
                              area: area, off: off, circuit: self, location: e.location)
         case .mosfet(let model, let instance):
             let card = try Circuit.model(model, types: ["nmos", "pmos"], for: e, in: deck)
+            if card.level == 8 || card.level == 49 {
+                return try makeBSIMLite(e, nodes: nodes, card: card, instance: instance)
+            }
             guard card.level == 1 else {
                 throw SimulationError(.unsupported, "model '\(card.name)' is level \(card.level); only level 1 MOSFETs are supported",
                                       subject: e.name, location: card.location)
