@@ -11,9 +11,33 @@ import TestSupport
 /// node voltages 0.1 % or 1 µV; AC magnitude 0.1 dB and phase 0.2°. Each test prints the largest relative
 /// error it saw per quantity class, so the margins are visible in the log.
 final class BSIMGoldenTests: XCTestCase {
-    static let decks = ["n035_iv"]
+    static let decks = [
+        "p013_n_iv", "p013_n_temp", "p013_op", "p013_p_iv", "p013_p_temp", "p018_n_iv",
+        "p018_n_temp", "p018_op", "p018_p_iv", "p018_p_temp", "p035_n_iv", "p035_n_temp",
+        "p035_op", "p035_p_iv", "p035_p_temp", "p10_n_iv", "p10_n_temp", "p10_op",
+        "p10_p_iv", "p10_p_temp",
+    ]
 
-    func test_n035_iv() throws { try checkBSIMGolden("n035_iv") }
+    func test_p013_n_iv() throws { try checkBSIMGolden("p013_n_iv") }
+    func test_p013_n_temp() throws { try checkBSIMGolden("p013_n_temp") }
+    func test_p013_op() throws { try checkBSIMGolden("p013_op") }
+    func test_p013_p_iv() throws { try checkBSIMGolden("p013_p_iv") }
+    func test_p013_p_temp() throws { try checkBSIMGolden("p013_p_temp") }
+    func test_p018_n_iv() throws { try checkBSIMGolden("p018_n_iv") }
+    func test_p018_n_temp() throws { try checkBSIMGolden("p018_n_temp") }
+    func test_p018_op() throws { try checkBSIMGolden("p018_op") }
+    func test_p018_p_iv() throws { try checkBSIMGolden("p018_p_iv") }
+    func test_p018_p_temp() throws { try checkBSIMGolden("p018_p_temp") }
+    func test_p035_n_iv() throws { try checkBSIMGolden("p035_n_iv") }
+    func test_p035_n_temp() throws { try checkBSIMGolden("p035_n_temp") }
+    func test_p035_op() throws { try checkBSIMGolden("p035_op") }
+    func test_p035_p_iv() throws { try checkBSIMGolden("p035_p_iv") }
+    func test_p035_p_temp() throws { try checkBSIMGolden("p035_p_temp") }
+    func test_p10_n_iv() throws { try checkBSIMGolden("p10_n_iv") }
+    func test_p10_n_temp() throws { try checkBSIMGolden("p10_n_temp") }
+    func test_p10_op() throws { try checkBSIMGolden("p10_op") }
+    func test_p10_p_iv() throws { try checkBSIMGolden("p10_p_iv") }
+    func test_p10_p_temp() throws { try checkBSIMGolden("p10_p_temp") }
 
     /// Every `bsim/*.cir` has its reference and its test method above, and vice versa.
     func testEveryBSIMDeckHasATest() throws {
@@ -71,10 +95,13 @@ final class BSIMGoldenTests: XCTestCase {
         for vector in expected.vectors {
             let (er, ei) = GoldenTests.parts(vector.values)
             // `@m1[gm]`: an operating-point quantity, read from the device after the run.
-            if vector.name.hasPrefix("@") {
-                guard let open = vector.name.firstIndex(of: "["), vector.name.hasSuffix("]") else { continue }
-                let device = String(vector.name[vector.name.index(after: vector.name.startIndex)..<open])
-                let quantity = String(vector.name[vector.name.index(after: open)..<vector.name.index(before: vector.name.endIndex)])
+            // ngspice writes them as `@m1[gm]`, `i(@m1[id])` or `v(@m1[vth])`.
+            var opName = vector.name
+            if opName.hasPrefix("i(@") || opName.hasPrefix("v(@") { opName = String(opName.dropFirst(2).dropLast()) }
+            if opName.hasPrefix("@") {
+                guard let open = opName.firstIndex(of: "["), opName.hasSuffix("]") else { continue }
+                let device = String(opName[opName.index(after: opName.startIndex)..<open])
+                let quantity = String(opName[opName.index(after: open)..<opName.index(before: opName.endIndex)])
                 guard let value = simulator.deviceParameter(device, quantity) else {
                     XCTFail("\(context): Miller has no \(vector.name)", file: file, line: line); continue
                 }

@@ -136,7 +136,7 @@ final class Circuit {
                 return try makeBSIMLite(e, nodes: nodes, card: card, instance: instance)
             }
             guard card.level == 1 else {
-                throw SimulationError(.unsupported, "model '\(card.name)' is level \(card.level); only level 1 MOSFETs are supported",
+                throw SimulationError(.unsupported, "model '\(card.name)' is level \(card.level); supported MOSFET levels are 1, 8 and 49 (BSIM3v3.3)",
                                       subject: e.name, location: card.location)
             }
             return try MOS1(name: e.name, nodes: nodes, model: MOS1Model(card: card, circuit: self),
