@@ -12,27 +12,31 @@ import TestSupport
 /// error it saw per quantity class, so the margins are visible in the log.
 final class BSIMGoldenTests: XCTestCase {
     static let decks = [
-        "p013_n_iv", "p013_n_temp", "p013_op", "p013_p_iv", "p013_p_temp", "p018_n_iv",
-        "p018_n_temp", "p018_op", "p018_p_iv", "p018_p_temp", "p035_n_iv", "p035_n_temp",
-        "p035_op", "p035_p_iv", "p035_p_temp", "p10_n_iv", "p10_n_temp", "p10_op",
-        "p10_p_iv", "p10_p_temp",
+        "p013_cs_ac", "p013_n_iv", "p013_n_temp", "p013_op", "p013_p_iv", "p013_p_temp",
+        "p018_cs_ac", "p018_n_iv", "p018_n_temp", "p018_op", "p018_p_iv", "p018_p_temp",
+        "p035_cs_ac", "p035_n_iv", "p035_n_temp", "p035_op", "p035_p_iv", "p035_p_temp",
+        "p10_cs_ac", "p10_n_iv", "p10_n_temp", "p10_op", "p10_p_iv", "p10_p_temp",
     ]
 
+    func test_p013_cs_ac() throws { try checkBSIMGolden("p013_cs_ac") }
     func test_p013_n_iv() throws { try checkBSIMGolden("p013_n_iv") }
     func test_p013_n_temp() throws { try checkBSIMGolden("p013_n_temp") }
     func test_p013_op() throws { try checkBSIMGolden("p013_op") }
     func test_p013_p_iv() throws { try checkBSIMGolden("p013_p_iv") }
     func test_p013_p_temp() throws { try checkBSIMGolden("p013_p_temp") }
+    func test_p018_cs_ac() throws { try checkBSIMGolden("p018_cs_ac") }
     func test_p018_n_iv() throws { try checkBSIMGolden("p018_n_iv") }
     func test_p018_n_temp() throws { try checkBSIMGolden("p018_n_temp") }
     func test_p018_op() throws { try checkBSIMGolden("p018_op") }
     func test_p018_p_iv() throws { try checkBSIMGolden("p018_p_iv") }
     func test_p018_p_temp() throws { try checkBSIMGolden("p018_p_temp") }
+    func test_p035_cs_ac() throws { try checkBSIMGolden("p035_cs_ac") }
     func test_p035_n_iv() throws { try checkBSIMGolden("p035_n_iv") }
     func test_p035_n_temp() throws { try checkBSIMGolden("p035_n_temp") }
     func test_p035_op() throws { try checkBSIMGolden("p035_op") }
     func test_p035_p_iv() throws { try checkBSIMGolden("p035_p_iv") }
     func test_p035_p_temp() throws { try checkBSIMGolden("p035_p_temp") }
+    func test_p10_cs_ac() throws { try checkBSIMGolden("p10_cs_ac") }
     func test_p10_n_iv() throws { try checkBSIMGolden("p10_n_iv") }
     func test_p10_n_temp() throws { try checkBSIMGolden("p10_n_temp") }
     func test_p10_op() throws { try checkBSIMGolden("p10_op") }
@@ -83,7 +87,7 @@ final class BSIMGoldenTests: XCTestCase {
                         context: "\(name) \(kind)\(index + 1)", file: file, line: line)
             }
         }
-        print(String(format: "BSIM golden %@: max rel. error current %.2e, voltage %.2e, op quantity %.2e; AC |dB| %.3f, phase %.3f°",
+        print(String(format: "BSIM golden %@: max rel. error current %.2e, voltage %.2e, op quantity %.2e; AC |dB| %.1e, phase %.1e°",
                      name, margins.current, margins.voltage, margins.opQuantity, margins.magnitudeDB, margins.phaseDegrees))
     }
 

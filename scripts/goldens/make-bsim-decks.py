@@ -147,7 +147,8 @@ for proc, (lmin, wmin, vdd, ncard, pcard) in PROCESSES.items():
         write(f"{proc}_{kind}_temp.cir", deck(proc, kind, "Id-Vgs in saturation at -40C and 125C", [tsweep]))
 
 # Operating point: nmos and pmos biased in saturation with body bias; small-signal quantities saved.
-OP_QUANTITIES = ["id", "gm", "gds", "gmbs", "vth", "vdsat"]
+OP_QUANTITIES = ["id", "gm", "gds", "gmbs", "vth", "vdsat", "cgg", "cgs", "cgd", "cbg", "cbd", "cbs", "cdg", "cdd", "cds",
+                 "capbd", "capbs"]
 for proc, (lmin, wmin, vdd, _, _) in PROCESSES.items():
     saves = " ".join(f"@{m}[{q}]" for m in ("m1", "m2") for q in OP_QUANTITIES)
     write(f"{proc}_op.cir", "\n".join([
@@ -158,3 +159,17 @@ for proc, (lmin, wmin, vdd, _, _) in PROCESSES.items():
         f"m1 dn gn 0 bn nmod w={um(4 * wmin)} l={um(2 * lmin)} ad=1p as=1p pd={um(8 * wmin + 1e-6)} ps={um(8 * wmin + 1e-6)}",
         f"m2 dp gp vdd bp pmod w={um(8 * wmin)} l={um(2 * lmin)} ad=1p as=1p pd={um(16 * wmin + 1e-6)} ps={um(16 * wmin + 1e-6)}",
         f".save {saves}", ".op", ".end"]) + "\n")
+
+# AC: an nmos and a pmos common-source stage with resistive loads and load capacitors, and the pmos
+# with body bias; magnitude and phase from 1 kHz to 10 GHz.
+for proc, (lmin, wmin, vdd, _, _) in PROCESSES.items():
+    write(f"{proc}_cs_ac.cir", "\n".join([
+        f"BSIM-lite golden: {proc} common-source stages, AC",
+        ".options reltol=1e-6 vntol=1e-10 abstol=1e-15", f".include {proc}.inc",
+        f"vdd vdd 0 {vdd:g}", f"vinn gn 0 dc {0.4 * vdd:g} ac 1", f"vinp gp 0 dc {0.6 * vdd:g} ac 1",
+        f"vbp bp 0 {1.1 * vdd:g}",
+        f"m1 outn gn 0 0 nmod w={um(10 * wmin)} l={um(2 * lmin)} ad=2p as=2p pd={um(20 * wmin + 1e-6)} ps={um(20 * wmin + 1e-6)}",
+        "rn vdd outn 10k", "cn outn 0 50f",
+        f"m2 outp gp vdd bp pmod w={um(20 * wmin)} l={um(2 * lmin)} ad=4p as=4p pd={um(40 * wmin + 1e-6)} ps={um(40 * wmin + 1e-6)}",
+        "rp outp 0 10k", "cp outp 0 50f",
+        ".ac dec 10 1k 10g", ".end"]) + "\n")

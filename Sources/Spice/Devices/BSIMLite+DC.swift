@@ -55,6 +55,9 @@ struct BSIMLiteChannel {
     var ueff: Dual
     var vdseff: Dual
     var rds: Double
+    /// Vgs − Vth and the subthreshold swing factor, which the charge model's own Vgsteff reuses.
+    var vgst: Dual
+    var n: Dual
 }
 
 extension BSIMLiteModel {
@@ -255,6 +258,6 @@ extension BSIMLiteModel {
         let ids = idsa * (1 + diffVds / vascbe)
 
         return BSIMLiteChannel(ids: ids, vth: vth, vdsat: vdsat, vgsteff: vgsteff, vbseff: vbseff, abulk0: abulk0,
-                               sqrtPhis: sqrtPhis, phis: phis, ueff: ueff, vdseff: vdseff, rds: rds.v)
+                               sqrtPhis: sqrtPhis, phis: phis, ueff: ueff, vdseff: vdseff, rds: rds.v, vgst: vgst, n: n)
     }
 }

@@ -25,7 +25,7 @@ final class BSIMLite: Device {
     private(set) var cdrain = 0.0, cd = 0.0, cbs = 0.0, cbd = 0.0
     private(set) var gm = 0.0, gds = 0.0, gmbs = 0.0, gbd = 0.0, gbs = 0.0
     private(set) var channel: BSIMLiteChannel?
-    private var s: Slots!
+    var s: Slots!
 
     struct Slots {
         var dd, gg, ss, bb, dpdp, spsp, ddp, gb, gdp, gsp, ssp, bg, bdp, bsp, dpd, dpg, dpb, dpsp, spg, sps, spb, spdp: MatrixSlot
