@@ -142,3 +142,39 @@ final class BSIMLiteTests: XCTestCase {
         XCTAssertTrue(isClose(a, b, relative: 1e-9, absolute: 0), "\(a) vs \(b)")
     }
 }
+
+/// noimod=1 noise densities checked against the formulas with the operating point's own gm, gds, gmbs, Id.
+final class BSIMLiteNoiseTests: XCTestCase {
+    func testThermalAndFlickerDensities() throws {
+        let card = BSIMLiteTests.card + "\n+ kf=2e-26 af=1.2 ef=0.9 lint=4e-8"
+        let text = """
+            noise probe
+            .options reltol=1e-9 vntol=1e-12 abstol=1e-18
+            .temp 60
+            vd d 0 2
+            vg g 0 1.2
+            m1 d g 0 0 nch w=2u l=0.5u m=3
+            \(card)
+            .op
+            .end
+            """
+        let sim = try Simulator(deck: try Deck.parse(text))
+        _ = try sim.run()
+        let gm = try XCTUnwrap(sim.deviceParameter("m1", "gm"))
+        let gds = try XCTUnwrap(sim.deviceParameter("m1", "gds"))
+        let gmbs = try XCTUnwrap(sim.deviceParameter("m1", "gmbs"))
+        let id = try XCTUnwrap(sim.deviceParameter("m1", "id"))
+        let n1k = try XCTUnwrap(sim.bsimNoiseDensities("m1", frequency: 1e3))
+        let n1m = try XCTUnwrap(sim.bsimNoiseDensities("m1", frequency: 1e6))
+        let kT4 = 4 * 1.38064852e-23 * (60 + 273.15)
+        XCTAssertTrue(isClose(n1k.thermal, kT4 * 2 / 3 * (gm + gds + gmbs), relative: 1e-12, absolute: 0))
+        // Flicker: M·KF·|Id/M|^AF / (f^EF·Leff²·Cox), Leff = 0.5u − 2·40n, Cox = EPSOX/TOX.
+        let leff = 0.5e-6 - 2 * 4e-8, cox = 3.453133e-11 / 7.6e-9
+        let expected = 3 * 2e-26 * pow(abs(id) / 3, 1.2) / (pow(1e3, 0.9) * leff * leff * cox)
+        XCTAssertTrue(isClose(n1k.flicker, expected, relative: 1e-6, absolute: 0), "\(n1k.flicker) vs \(expected)")
+        XCTAssertTrue(isClose(n1k.flicker / n1m.flicker, pow(1e3, 0.9), relative: 1e-12, absolute: 0))
+        XCTAssertEqual(n1k.thermal, n1m.thermal)
+        XCTAssertEqual(n1k.drainResistor, 0)
+        XCTAssertNil(sim.bsimNoiseDensities("vd", frequency: 1e3))
+    }
+}
