@@ -105,9 +105,17 @@ final class BSIMLiteTests: XCTestCase {
         expectError("\(base) noimod=2", contains: ["nch", "noimod=2"])
         expectError("\(base) version=3.1", contains: ["nch", "version"])
         expectError(".model nch nmos level=9", contains: ["nch", "level 9"])
-        expectError("\(base) lmin=1u lmax=2u wmin=1u wmax=10u", contains: ["m1", "nch", "LMIN"])
         expectError("\(base) lint=0.3u", contains: ["m1", "nch", "effective channel length"])
         expectError("\(base)", instance: "m1 d g 0 0 nch w=-2u l=0.5u", contains: ["m1", "W"])
+    }
+
+    func testBinnedSetWithoutCoveringBinIsAnErrorNamingInstance() {
+        let cards = """
+            .model nb.1 nmos level=8 version=3.3 capmod=2 lmin=0.35u lmax=1u wmin=0.5u wmax=100u
+            .model nb.2 nmos level=8 version=3.3 capmod=2 lmin=1u lmax=100u wmin=0.5u wmax=100u
+            """
+        expectError(cards, instance: "m1 d g 0 0 nb w=2u l=200u", contains: ["m1", "nb", "no bin", "nb.2"])
+        expectError(cards, instance: "m1 d g 0 0 nb w=0.2u l=2u", contains: ["m1", "no bin"])
     }
 
     func testUnsupportedParametersGiveOneWarning() throws {

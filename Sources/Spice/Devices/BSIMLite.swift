@@ -170,12 +170,6 @@ struct BSIMLiteModel {
             + (productCoefficient[key] ?? 0) * invLW
     }
 
-    /// Whether an instance of this length and width falls in the card's bin (LMIN ≤ L < LMAX, same for W,
-    /// as ngspice selects binned models).
-    func covers(l: Double, w: Double) -> Bool {
-        l >= lmin && l < lmax && w >= wmin && w < wmax
-    }
-
     private static func format(_ v: Double) -> String {
         v == v.rounded() ? String(Int(v)) : String(v)
     }

@@ -131,6 +131,9 @@ final class Circuit {
             return try Diode(name: e.name, anode: nodes[0], cathode: nodes[1], model: DiodeModel(card: card),
                              area: area, off: off, circuit: self, location: e.location)
         case .mosfet(let model, let instance):
+            if deck.models[model.lowercased()] == nil, let card = try Circuit.binnedCard(model, for: e, instance: instance, in: deck) {
+                return try makeBSIMLite(e, nodes: nodes, card: card, instance: instance)
+            }
             let card = try Circuit.model(model, types: ["nmos", "pmos"], for: e, in: deck)
             if card.level == 8 || card.level == 49 {
                 return try makeBSIMLite(e, nodes: nodes, card: card, instance: instance)
