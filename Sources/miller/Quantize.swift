@@ -15,10 +15,13 @@ struct Quantize: ParsableCommand {
     @Argument(help: "Target type; only q8_0 is supported.")
     var type: String = "q8_0"
 
-    func run() throws {
+    func validate() throws {
         guard type.lowercased() == "q8_0" else {
             throw ValidationError("unsupported target type '\(type)': only q8_0 is supported")
         }
+    }
+
+    func run() throws {
         let file = try GGUFFile(path: input)
         let summary = try file.requantize(to: output, as: .q8_0)
         print("\(output): \(summary.quantized.count) tensors Q8_0, \(summary.keptAsF32.count) F32, \(summary.bytesWritten) bytes")

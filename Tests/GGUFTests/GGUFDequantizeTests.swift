@@ -63,8 +63,10 @@ final class GGUFDequantizeTests: XCTestCase {
         var g = SplitMix(seed: 7)
         for _ in 0..<200_000 {
             // Random floats around the half range, including subnormal and overflow territory.
-            let x = Float(bitPattern: UInt32(truncatingIfNeeded: g.next()) & 0xBFFF_FFFF | 0x3000_0000 & UInt32(truncatingIfNeeded: g.next()))
-            guard !x.isNaN else { continue }
+            // Exponents from far below the smallest subnormal half (2^-24) to beyond its max (65504).
+            let r = g.next()
+            let exponent = UInt32(95 + r % 50)
+            let x = Float(bitPattern: UInt32(truncatingIfNeeded: r >> 32) & 0x807F_FFFF | exponent << 23)
             XCTAssertEqual(HalfFloat.bits(from: x), Float16(x).bitPattern, "\(x)")
         }
         #endif

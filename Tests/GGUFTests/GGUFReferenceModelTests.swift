@@ -49,6 +49,21 @@ final class GGUFReferenceModelTests: XCTestCase {
         }
     }
 
+    /// Opening the 640 MiB Q8_0 model maps it and parses only the header (printed, not asserted).
+    func testLoadTimeIsReported() throws {
+        let path = try model("qwen2.5-coder-0.5b-instruct-q8_0.gguf")
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let file = try GGUFFile(path: path)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            best = min(best, seconds)
+            XCTAssertEqual(file.tensors.count, 291)
+        }
+        print(String(format: "GGUF load: GGUFFile(path:) on the %.0f MiB Q8_0 model takes %.1f ms (best of 5)",
+                     Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 1048576, best * 1000))
+    }
+
     /// `requantize` reproduces the reference script's Q8_0 copy tensor for tensor, byte for byte.
     func testRequantizeMatchesReferenceQ8_0Copy() throws {
         let mixed = try GGUFFile(path: model("qwen2.5-coder-0.5b-instruct-mixed.gguf"))
