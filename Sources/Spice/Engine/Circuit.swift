@@ -32,6 +32,8 @@ final class Circuit {
     let nominalTemperature: Double
 
     var size: Int { unknownNames.count }
+    /// Non-fatal notes from elaboration (a model card's ignored parameters), one line each.
+    var warnings: [String] = []
     /// Ground is unknown −1 (see `Unknown`).
     let ground = Unknown(index: -1)
 
@@ -135,9 +137,15 @@ final class Circuit {
             return try Diode(name: e.name, anode: nodes[0], cathode: nodes[1], model: DiodeModel(card: card),
                              area: area, off: off, circuit: self, location: e.location)
         case .mosfet(let model, let instance):
+            if deck.models[model.lowercased()] == nil, let card = try Circuit.binnedCard(model, for: e, instance: instance, in: deck) {
+                return try makeBSIMLite(e, nodes: nodes, card: card, instance: instance)
+            }
             let card = try Circuit.model(model, types: ["nmos", "pmos"], for: e, in: deck)
+            if card.level == 8 || card.level == 49 {
+                return try makeBSIMLite(e, nodes: nodes, card: card, instance: instance)
+            }
             guard card.level == 1 else {
-                throw SimulationError(.unsupported, "model '\(card.name)' is level \(card.level); only level 1 MOSFETs are supported",
+                throw SimulationError(.unsupported, "model '\(card.name)' is level \(card.level); supported MOSFET levels are 1, 8 and 49 (BSIM3v3.3)",
                                       subject: e.name, location: card.location)
             }
             return try MOS1(name: e.name, nodes: nodes, model: MOS1Model(card: card, circuit: self),
