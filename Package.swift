@@ -47,8 +47,6 @@ let package = Package(
                     resources: [.copy("Goldens")]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"],
                     exclude: ["make-fixtures.py"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "InferTests", dependencies: ["Infer", "GGUF", "TestSupport"]),
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
         .testTarget(name: "InferTests", dependencies: ["Infer", "GGUF", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "TestSupport"]),
