@@ -4,7 +4,7 @@ import Spice
 /// `miller sim DECK`: runs every analysis of a deck, prints operating points, optionally writes a raw file.
 struct Sim: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Simulate a SPICE deck (.op, .dc, .ac) and print its operating point like ngspice.")
+        abstract: "Simulate a SPICE deck (.op, .dc, .ac, .meas, .control) and print what ngspice -b prints.")
 
     @Argument(help: "The netlist to simulate.")
     var deck: String
@@ -20,14 +20,24 @@ struct Sim: ParsableCommand {
 
     func run() throws {
         let deck = try Deck.load(path: deck)
-        let simulator = try Simulator(deck: deck)
-        let plots = try simulator.run()
-        for plot in plots where plot.name.hasPrefix("op") {
-            let listing = OperatingPointListing(plot: plot, title: deck.title)
-            print(json ? listing.json : listing.text)
+        // As `ngspice -b`: the control block when there is one, else every analysis then the .meas cards.
+        let session = ControlSession(deck: deck, directory: directoryOf(self.deck)) { print($0, terminator: "") }
+        try session.runBatch()
+        let plots = session.plots.filter { $0.name != "const" }
+        if deck.controlLines.isEmpty {
+            for plot in plots where plot.name.hasPrefix("op") {
+                let listing = OperatingPointListing(plot: plot, title: deck.title)
+                print(json ? listing.json : listing.text)
+            }
         }
         if let rawFile {
             try RawFile.write(plots, title: deck.title, to: rawFile, binary: binary)
         }
+    }
+
+    /// The folder of the deck file, where the control block's relative output files go.
+    private func directoryOf(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }

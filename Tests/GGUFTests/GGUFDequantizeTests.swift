@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 import GGUF
 
 /// Dequantization and Q8_0 quantization against goldens from python `gguf` (see make-fixtures.py).
@@ -91,18 +92,5 @@ final class GGUFDequantizeTests: XCTestCase {
                 XCTAssertNoThrow(try dequantize(.q8_0, s, count: 32, into: d))
             }
         }
-    }
-}
-
-/// A tiny seeded generator (SplitMix64) so fuzz and random tests are reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

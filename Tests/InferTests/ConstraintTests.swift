@@ -1,6 +1,7 @@
 import Foundation
 import Infer
 import XCTest
+import TestSupport
 
 final class ConstraintTests: XCTestCase {
     static let personSchema = """
@@ -194,17 +195,5 @@ final class ConstraintTests: XCTestCase {
         let mask = masker.mask(&c)
         let lazy = g.sample(logits: &logits, recent: [], allowed: { masker.allows($0, &c) })
         XCTAssertTrue(mask[Int(lazy)])
-    }
-}
-
-/// A tiny deterministic generator for tests.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 import Spice
 
 /// Seeded mutations of the golden decks' control blocks and `.meas` cards, run through the expression
@@ -7,16 +8,7 @@ import Spice
 /// every case must end in a result or a typed error, never a crash or a hang.
 final class ControlFuzzTests: XCTestCase {
     /// SplitMix64, so every run sees the same cases.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SplitMix
 
     static let alphabet = Array("()[]=,+-*/^%<>!'\"$&@#.:; \t0123456789eEkmMgvVidbpx_lastrisefalcro")
     /// Commands that would run an analysis or touch files: their arguments are fuzzed through the

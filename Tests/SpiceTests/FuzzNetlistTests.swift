@@ -1,20 +1,11 @@
 import XCTest
+import TestSupport
 import Spice
 
 /// Seeded mutation fuzzing of the netlist front end: every input must give a Deck or a NetlistError.
 final class FuzzNetlistTests: XCTestCase {
     /// SplitMix64: small, seedable, the same sequence on every platform.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-    }
+    typealias Generator = SplitMix
 
     static let seedDecks: [String] = [
         """
