@@ -62,11 +62,12 @@ final class BSIMLiteTests: XCTestCase {
                 XCTAssertTrue(isClose(gds, fdGds, relative: 1e-4, absolute: 1e-12), "gds \(gds) vs \(fdGds) at \(at)")
                 XCTAssertTrue(isClose(gmbs, fdGmbs, relative: 1e-4, absolute: 1e-12), "gmbs \(gmbs) vs \(fdGmbs) at \(at)")
             } else {
-                // Swapped frame: Id(vgs, vds, vbs) = −Ids(vgd, −vds, vbd), so dId/dVg = −gm and so on.
-                XCTAssertTrue(isClose(-gm, fdGm, relative: 1e-4, absolute: 1e-12), "reverse gm \(gm) vs \(fdGm) at \(at)")
-                XCTAssertTrue(isClose(gds + gm + gmbs, fdGds, relative: 1e-4, absolute: 1e-12),
+                // ngspice reports Id in the channel frame: Id = Ids(vgd, −vds, vbd), so dId/dVg = gm,
+                // dId/dVd = −(gm + gds + gmbs), dId/dVb = gmbs.
+                XCTAssertTrue(isClose(gm, fdGm, relative: 1e-4, absolute: 1e-12), "reverse gm \(gm) vs \(fdGm) at \(at)")
+                XCTAssertTrue(isClose(-(gds + gm + gmbs), fdGds, relative: 1e-4, absolute: 1e-12),
                               "reverse gds \(gds) vs \(fdGds) at \(at)")
-                XCTAssertTrue(isClose(-gmbs, fdGmbs, relative: 1e-4, absolute: 1e-12), "reverse gmbs \(gmbs) vs \(fdGmbs) at \(at)")
+                XCTAssertTrue(isClose(gmbs, fdGmbs, relative: 1e-4, absolute: 1e-12), "reverse gmbs \(gmbs) vs \(fdGmbs) at \(at)")
             }
         }
     }

@@ -78,8 +78,9 @@ public final class Simulator {
         solver.load(mode: .smallSignal, diagonalGmin: 0, sourceFactor: 1)
     }
 
-    /// Non-fatal notes from elaboration, e.g. one line per model card listing parameters it ignores.
-    public var warnings: [String] { circuit.warnings }
+    /// Non-fatal notes: the deck's own (`Deck.warnings`), then elaboration's, e.g. one line per BSIM model
+    /// card listing the parameters it ignores.
+    public var warnings: [String] { deck.warnings + circuit.warnings }
 
     /// An operating-point quantity of a device by ngspice's name (`@m1[gm]` is `("m1", "gm")`), from the
     /// most recent solution; nil when the device or quantity is unknown.

@@ -206,7 +206,9 @@ final class BSIMLite: Device {
         case "gmbs", "gmb": gmbs * m
         case "gbd": gbd * m
         case "gbs": gbs * m
-        case "id", "cd": cd * m
+        // ngspice 39's BSIM3 reports the channel current in the channel frame (positive in reverse mode
+        // too) without the junction current.
+        case "id", "cd": cdrain * m
         case "ibd": cbd * m
         case "ibs": cbs * m
         case "vth", "von": von
