@@ -49,8 +49,10 @@ SWEEPS = (
 )
 
 # Instance quantities read from the BSIM4 device inside the subcircuit (ngspice names).
-QUANTITIES = ["id", "gm", "gds", "gmbs", "vth", "cgg", "cgs", "cgd", "cdd", "capbd", "capbs"]
-COLUMNS = ["temp", "w", "l", "vgs", "vds", "vbs"] + QUANTITIES
+# vgs/vds/vbs here are the instance's internal (after series Rs/Rd) biases, stored as vgs_int etc.
+QUANTITIES = ["id", "gm", "gds", "gmbs", "vth", "cgg", "cgs", "cgd", "cdd", "capbd", "capbs", "vgs", "vds", "vbs"]
+COLUMNS = ["temp", "w", "l", "vgs", "vds", "vbs"] + [q + "_int" if q.startswith("v") and q != "vth" else q
+                                                     for q in QUANTITIES]
 
 # AC set: terminal capacitances Cij = Im(Yij)/(2*pi*f) and Re(Ydg), Re(Ydd), i = current into terminal i,
 # j = excited terminal, source and bulk AC-grounded.
@@ -238,7 +240,7 @@ def read_ac(path, geoms, s):
     return np.array([acc[k] for k in sorted(acc)])
 
 
-def sanity(device, corner, rows, notes, dt):
+def sanity(device, corner, rows, ac, notes, dt):
     c = {n: j for j, n in enumerate(COLUMNS)}
     idv, gm = np.abs(rows[:, c["id"]]), rows[:, c["gm"]]
     on = idv > 1e-12
@@ -247,10 +249,22 @@ def sanity(device, corner, rows, notes, dt):
           f" gm/Id {np.percentile(gmid, 1):.2f}..{gmid.max():.1f} 1/V, warnings/errors: {len(notes)}")
     for n in notes[:5]:
         print(f"    ngspice: {n}")
+    # Terminal gm from AC vs the instance gm at the same bias: they differ by the series Rs/Rd.
+    key = {tuple(np.round(r[:6], 3)): r for r in rows}
+    dev = [abs(r[10] / key[k][c["gm"]] - 1) for r in ac for k in [tuple(np.round(r[:6], 3))]
+           if k in key and abs(key[k][c["gm"]]) > 1e-9]
+    cr = [r[6] / key[k][c["cgg"]] for r in ac for k in [tuple(np.round(r[:6], 3))]
+          if k in key and abs(key[k][c["cgg"]]) > 0]
+    if dev:
+        print(f"    AC terminal gm vs instance gm: median {np.median(dev):.1e}, max {max(dev):.1e} relative;"
+              f" AC Cgg / instance cgg {min(cr):.2f}..{max(cr):.2f} (overlap + fringe)")
 
 
 def write_dataset(results, acres, geoms, elapsed):
     os.makedirs(DATA, exist_ok=True)
+    for f in os.listdir(DATA):
+        if f.endswith(".f32"):
+            os.remove(os.path.join(DATA, f))  # no stale corners from an earlier, larger run
     files = {}
     for (device, corner), rows in results.items():
         name = f"{device}-{corner}.f32"
@@ -271,7 +285,8 @@ def write_dataset(results, acres, geoms, elapsed):
         "ac": {"temp": AC_TEMP, "freq_Hz": AC_FREQ, "vds": list(AC_VDS), "vgs": ac_vgs(), "vbs": 0.0},
         "units": {"temp": "degC", "w": "um", "l": "um", "vgs": "V", "vds": "V", "vbs": "V", "id": "A",
                   "gm": "S", "gds": "S", "gmbs": "S", "vth": "V", "cgg": "F", "cgs": "F", "cgd": "F",
-                  "cdd": "F", "capbd": "F", "capbs": "F"},
+                  "cdd": "F", "capbd": "F", "capbs": "F", "vgs_int": "V", "vds_int": "V", "vbs_int": "V",
+                  "gm_ac": "S", "gds_ac": "S"},
         "files": files,
         "geometries_um": [[w, l] for (w, l) in geoms],
         "sweeps": [{"temp": t, "sweep": kind, "fixed": a, "vbs": vbs} for (t, kind, a, vbs) in SWEEPS],
@@ -361,7 +376,7 @@ def main():
             rows, ac, notes, dt = run_one(lib, corner, device, geoms, work)
             results[(device, corner)] = rows
             acres[(device, corner)] = ac
-            sanity(device, corner, rows, notes, dt)
+            sanity(device, corner, rows, ac, notes, dt)
     elapsed = time.time() - t0
     write_dataset(results, acres, geoms, elapsed)
     size = sum(os.path.getsize(os.path.join(DATA, f)) for f in os.listdir(DATA))
