@@ -83,13 +83,17 @@ final class FuzzNetlistTests: XCTestCase {
         """,
     ]
 
-    /// Seed decks: the ones above plus every `*.cir` under the golden folder, when present.
-    func seeds() -> [String] {
-        var out = Self.seedDecks
+    /// Seed decks: the ones above plus every `*.cir` under the golden folder, when present, each with
+    /// the folder its `.include`/`.lib` paths resolve from (nil: the test's empty folder).
+    func seeds() -> [(text: String, directory: String?)] {
+        var out: [(text: String, directory: String?)] = Self.seedDecks.map { ($0, nil) }
         if let url = Bundle.module.url(forResource: "Goldens", withExtension: nil),
            let walker = FileManager.default.enumerator(atPath: url.path) {
             for case let path as String in walker where path.hasSuffix(".cir") {
-                if let text = try? String(contentsOfFile: url.path + "/" + path, encoding: .utf8) { out.append(text) }
+                let file = url.path + "/" + path
+                if let text = try? String(contentsOfFile: file, encoding: .utf8) {
+                    out.append((text, String(file[..<file.lastIndex(of: "/")!])))
+                }
             }
         }
         return out
@@ -152,17 +156,18 @@ final class FuzzNetlistTests: XCTestCase {
     func testMutatedDecksNeverCrash() throws {
         let seeds = seeds()
         let empty = try temporaryDirectory()
-        for s in seeds { _ = try Deck.parse(s, directory: empty) }  // the seeds themselves are valid
+        for s in seeds { _ = try Deck.parse(s.text, directory: s.directory ?? empty) }  // the seeds themselves are valid
         var g = Generator(state: 0x5EED_1234)
         let maximumCases = 100_000
         let start = Date()
         var cases = 0, accepted = 0, rejected = 0
         var messages: Set<String> = []
         while cases < maximumCases && Date().timeIntervalSince(start) < 60 {
-            let text = mutate(seeds[g.below(seeds.count)], &g)
+            let seed = seeds[g.below(seeds.count)]
+            let text = mutate(seed.text, &g)
             cases += 1
             do {
-                let deck = try Deck.parse(text, file: "fuzz.cir", directory: empty)
+                let deck = try Deck.parse(text, file: "fuzz.cir", directory: seed.directory ?? empty)
                 for m in deck.models.values { _ = m.level }  // the accessors must not trap either
                 accepted += 1
             } catch let e as NetlistError {

@@ -134,6 +134,13 @@ final class Elaborator {
         }
     }
 
+    /// `3.3.0` → 3.3; nil unless the word is digits separated by dots.
+    static func dottedVersion(_ word: String) -> Double? {
+        let parts = word.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else { return nil }
+        return Double("\(parts[0]).\(parts[1])")
+    }
+
     func value(_ token: Token, _ scope: ParamScope) throws -> Double {
         if case .word(let w) = token, let v = SpiceNumber.parse(w) { return v }
         let e = try expression(token)
@@ -206,7 +213,15 @@ final class Elaborator {
                         throw NetlistError(".model \(name): expected name=value, found '\(extra)'")
                     }
                     var parameters: [String: Double] = [:]
-                    for (k, t) in named { parameters[k] = try value(t, f.scope) }
+                    for (k, t) in named {
+                        // BSIM cards spell their version as `3.3.0`: keep major.minor as the number.
+                        if k == "version", case .word(let w) = t, SpiceNumber.parse(w) == nil,
+                           let v = Self.dottedVersion(w) {
+                            parameters[k] = v
+                        } else {
+                            parameters[k] = try value(t, f.scope)
+                        }
+                    }
                     if let level = parameters["level"], level != level.rounded() || level < 1 || level > 1000 {
                         throw NetlistError(".model \(name): level must be a whole number from 1 to 1000, found \(level)")
                     }
