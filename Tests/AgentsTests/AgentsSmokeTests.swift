@@ -1,6 +1,0 @@
-import XCTest
-import Agents
-
-final class AgentsSmokeTests: XCTestCase {
-    func testModuleLinks() {}
-}

@@ -1,6 +1,0 @@
-import XCTest
-import Infer
-
-final class InferSmokeTests: XCTestCase {
-    func testModuleLinks() {}
-}

@@ -1,6 +1,0 @@
-import XCTest
-import Spice
-
-final class SpiceSmokeTests: XCTestCase {
-    func testModuleLinks() {}
-}
