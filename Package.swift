@@ -24,11 +24,13 @@ let package = Package(
         // MARK: - C system libraries (thin shims; one Swift wrapper file each)
         .systemLibrary(name: "CKLU", path: "Sources/CKLU"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
+        // AVX2 int8/fp16 kernels for Infer (per-function target attributes; portable Swift fallback).
+        .target(name: "CKernels", path: "Sources/CKernels"),
 
         // MARK: - Libraries
         .target(name: "Spice", dependencies: ["CKLU"], swiftSettings: fast),
         .target(name: "GGUF", swiftSettings: fast),
-        .target(name: "Infer", dependencies: ["GGUF", "CBLAS"], swiftSettings: fast),
+        .target(name: "Infer", dependencies: ["GGUF", "CBLAS", "CKernels"], swiftSettings: fast),
         .target(name: "Agents", dependencies: ["Spice", "Infer"], swiftSettings: fast),
 
         // MARK: - The executable (argument parsing and printing only)
@@ -43,7 +45,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SpiceTests", dependencies: ["Spice", "TestSupport"],
                     resources: [.copy("Goldens")]),
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"],
+                    exclude: ["make-fixtures.py"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InferTests", dependencies: ["Infer", "GGUF", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "TestSupport"]),

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A parsed, validated GGUF file whose tensor data stays in place (memory-mapped or in memory).
 ///
 /// Everything is checked in `init`: header counts against the bytes that remain, every string's
@@ -60,6 +54,8 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// Calls `body` with the tensor's bytes (exactly `tensor.byteCount` of them, bounds validated at load).
     ///
+    /// The bytes never move and stay valid for as long as this `GGUFFile` is alive (the mapping or
+    /// copy is released only in `deinit`), so a caller that keeps the file alive may keep the address.
     /// `tensor` must come from this file; passing another file's info is a programming error and traps.
     public func withData<R>(of tensor: GGUFTensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let start = dataSectionOffset &+ tensor.offset
@@ -68,62 +64,5 @@ public final class GGUFFile: @unchecked Sendable {
               tensor.byteCount <= storage.count - start, let base = storage.base
         else { fatalError("GGUFFile.withData: tensor '\(tensor.name)' does not belong to this file") }
         return try body(UnsafeRawBufferPointer(start: base + start, count: tensor.byteCount))
-    }
-}
-
-/// Owns the bytes of one GGUF image: a read-only private mapping or a heap copy.
-final class GGUFStorage: @unchecked Sendable {
-    let base: UnsafeRawPointer?
-    let count: Int
-    private let isMapped: Bool
-
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
-
-    init(copying bytes: [UInt8]) {
-        count = bytes.count
-        isMapped = false
-        if bytes.isEmpty {
-            base = nil
-        } else {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 64)
-            bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            base = UnsafeRawPointer(p)
-        }
-    }
-
-    init(mapping path: String) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw GGUFError.cannotOpen(path: path, reason: GGUFStorage.errnoText()) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw GGUFError.cannotOpen(path: path, reason: GGUFStorage.errnoText()) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw GGUFError.cannotOpen(path: path, reason: "not a regular file")
-        }
-        let size = Int(st.st_size)
-        isMapped = size > 0
-        count = size
-        if size == 0 {
-            base = nil
-            return
-        }
-        let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let p, p != MAP_FAILED else {
-            throw GGUFError.cannotOpen(path: path, reason: "mmap: " + GGUFStorage.errnoText())
-        }
-        base = UnsafeRawPointer(p)
-    }
-
-    deinit {
-        guard let base else { return }
-        if isMapped {
-            munmap(UnsafeMutableRawPointer(mutating: base), count)
-        } else {
-            base.deallocate()
-        }
-    }
-
-    static func errnoText() -> String {
-        String(cString: strerror(errno))
     }
 }

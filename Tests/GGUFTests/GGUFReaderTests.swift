@@ -70,6 +70,19 @@ final class GGUFReaderTests: XCTestCase {
         }
     }
 
+    func testEmptyFileAndDirectory() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-empty-\(getpid()).gguf").path
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
+        XCTAssertThrowsError(try GGUFFile(path: empty)) {
+            XCTAssertEqual($0 as? GGUFError, .truncated(what: "magic", offset: 0, needed: 4, available: 0))
+        }
+        XCTAssertThrowsError(try GGUFFile(path: FileManager.default.temporaryDirectory.path)) { e in
+            guard case GGUFError.cannotOpen(_, let reason) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(reason, "not a regular file")
+        }
+    }
+
     func testTypedHelpersNameTheKey() throws {
         let f = try GGUFFile(bytes: sampleWriter().serialize())
         XCTAssertThrowsError(try f.int("absent")) { XCTAssertEqual($0 as? GGUFError, .missingKey("absent")) }

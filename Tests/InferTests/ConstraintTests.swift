@@ -76,7 +76,7 @@ final class ConstraintTests: XCTestCase {
 
     /// A fake vocabulary: every ASCII byte, multi-byte characters, and random multi-byte pieces of JSON-ish text.
     static func fakeVocabulary(seed: UInt64) -> [[UInt8]] {
-        var rng = SplitMix(state: seed)
+        var rng = ConstraintTestRNG(state: seed)
         var vocab: [[UInt8]] = (0x20..<0x7F).map { [UInt8($0)] }
         vocab += [[0x0A], [0x09], Array("é".utf8), Array("你".utf8), Array("😀".utf8), [0xE4, 0xBD], [0xA0], [0xC3], []]
         let pieces = ["{\"", "\":", "\": ", ", \"", "\"}", "}}", "]}", "[\"", "\",", "name", "age", "tags", "pet", "kind",
@@ -100,7 +100,7 @@ final class ConstraintTests: XCTestCase {
         vocab.append([])
         let masker = ConstraintMasker(tokenBytes: vocab, endOfGeneration: [eos])
         let closers: [[UInt8]] = ["\"", "}", "]", "0"].map { Array($0.utf8) }
-        var rng = SplitMix(state: 99)
+        var rng = ConstraintTestRNG(state: 99)
         for schema in schemas {
             for run in 0..<60 {
                 var c = try JSONSchemaConstraint(schema: schema)
@@ -139,7 +139,7 @@ final class ConstraintTests: XCTestCase {
         let schema = #"{"type": "object", "properties": {"ok": {"type": "boolean"}, "n": {"type": "integer"}}, "required": ["ok", "n"]}"#
         var c = try JSONSchemaConstraint(schema: schema)
         var sampler = Sampler(SamplerSettings(temperature: 0.7, topK: 20, seed: 9))
-        var rng = SplitMix(state: 11)
+        var rng = ConstraintTestRNG(state: 11)
         var ids: [Int32] = []
         // Fake logits that favour closing tokens more and more, so the document ends.
         let closing = Set(["}", "\"", "0", " true", "true", ","].compactMap { t.encode($0, parseSpecial: false).first })
@@ -165,7 +165,7 @@ final class ConstraintTests: XCTestCase {
         let masker = ConstraintMasker(tokenizer: t)
         var c = try JSONSchemaConstraint(schema: Self.personSchema)
         var sampler = Sampler(SamplerSettings(temperature: 1, topK: 0, topP: 1, minP: 0, seed: 5))
-        var rng = SplitMix(state: 3)
+        var rng = ConstraintTestRNG(state: 3)
         var ids: [Int32] = []
         let start = Date()
         let steps = 12
@@ -198,7 +198,7 @@ final class ConstraintTests: XCTestCase {
 }
 
 /// A tiny deterministic generator for tests.
-struct SplitMix {
+struct ConstraintTestRNG {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

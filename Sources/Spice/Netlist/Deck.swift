@@ -27,6 +27,9 @@ public struct Deck: Sendable {
     public var measurements: [Card]
     /// Lines between `.control` and `.endc`, with locations, for the control-block interpreter.
     public var controlLines: [Card]
+    /// `.save`, `.print`, `.plot`, `.probe`, `.four` and `.width` cards (lowercased, keyword included);
+    /// they choose what is printed or kept, never what is computed.
+    public var outputCards: [Card] = []
 
     public init(title: String, elements: [Element] = [], models: [String: ModelCard] = [:],
                 analyses: [Analysis] = [], options: Options = Options(),

@@ -1,0 +1,76 @@
+/// A linear resistor.
+final class Resistor: SweepableSource {
+    let name: String
+    let location: SourceLocation
+    let a: Unknown, b: Unknown
+    private(set) var conductance: Double
+    private var slots: PairSlots!
+    var sweepKind: SweepKind { .resistance }
+    /// The resistance, for `.dc` sweeps over a resistor.
+    var dcValue: Double {
+        get { 1 / conductance }
+        set { conductance = 1 / newValue }
+    }
+
+    init(name: String, a: Unknown, b: Unknown, resistance: Double, location: SourceLocation) {
+        self.name = name; self.a = a; self.b = b; self.location = location
+        self.conductance = 1 / resistance
+    }
+
+    func bind(_ binder: SlotBinder) { slots = binder.pair(a, b) }
+
+    func load(_ context: inout LoadContext) { context.conductance(conductance, between: slots) }
+
+    func parameter(_ name: String) -> Double? {
+        switch name {
+        case "r", "resistance": 1 / conductance
+        case "g": conductance
+        default: nil
+        }
+    }
+}
+
+/// A linear capacitor: open in DC, `capacitance` in its reactive load.
+final class Capacitor: Device {
+    let name: String
+    let location: SourceLocation
+    let a: Unknown, b: Unknown
+    let capacitance: Double
+    private var slots: PairSlots!
+
+    init(name: String, a: Unknown, b: Unknown, capacitance: Double, location: SourceLocation) {
+        self.name = name; self.a = a; self.b = b; self.capacitance = capacitance; self.location = location
+    }
+
+    func bind(_ binder: SlotBinder) { slots = binder.pair(a, b) }
+    func load(_ context: inout LoadContext) {}
+    func loadReactive(_ context: ReactiveContext) { context.capacitance(capacitance, between: slots) }
+    func parameter(_ name: String) -> Double? { name == "c" || name == "capacitance" ? capacitance : nil }
+}
+
+/// A linear inductor: a short in DC with its own branch current; its flux L·i enters the branch equation.
+final class Inductor: BranchDevice {
+    let name: String
+    let location: SourceLocation
+    let a: Unknown, b: Unknown, branch: Unknown
+    let inductance: Double
+    private var ak: MatrixSlot!, bk: MatrixSlot!, ka: MatrixSlot!, kb: MatrixSlot!, kk: MatrixSlot!
+
+    init(name: String, a: Unknown, b: Unknown, branch: Unknown, inductance: Double, location: SourceLocation) {
+        self.name = name; self.a = a; self.b = b; self.branch = branch
+        self.inductance = inductance; self.location = location
+    }
+
+    func bind(_ binder: SlotBinder) {
+        ak = binder.slot(a, branch); bk = binder.slot(b, branch)
+        ka = binder.slot(branch, a); kb = binder.slot(branch, b); kk = binder.slot(branch, branch)
+    }
+
+    func load(_ context: inout LoadContext) {
+        context.add(1, at: ak); context.add(-1, at: bk)
+        context.add(1, at: ka); context.add(-1, at: kb)
+    }
+
+    func loadReactive(_ context: ReactiveContext) { context.add(-inductance, at: kk) }
+    func parameter(_ name: String) -> Double? { name == "l" || name == "inductance" ? inductance : nil }
+}

@@ -1,0 +1,216 @@
+import Foundation
+
+/// One logical netlist line: continuations joined, comments removed, original case kept.
+struct Line {
+    var text: String
+    var location: SourceLocation
+}
+
+/// Reads deck text into logical lines and splices `.include` / `.lib` files in place.
+struct LineReader {
+    /// Deepest `.include`/`.lib` nesting accepted before reporting an error.
+    static let maximumIncludeDepth = 32
+
+    /// File contents already read, by resolved path (sky130-style decks read one library many times).
+    var fileCache: [String: [Line]] = [:]
+
+    /// Splits `text` into logical lines. `hasTitle`: the first physical line is the title.
+    static func logicalLines(_ text: String, file: String, hasTitle: Bool) throws -> (title: String?, lines: [Line]) {
+        var title: String? = nil
+        var out: [Line] = []
+        var lineNumber = 0
+        var inControl = false
+        let u = Array(text.utf8)
+        out.reserveCapacity(u.count / 24)
+        var pos = 0
+        while pos < u.count || (pos == u.count && lineNumber == 0 && hasTitle) {
+            var end = pos
+            while end < u.count, u[end] != 10 { end += 1 }
+            let next = end + 1
+            lineNumber += 1
+            var stop = end
+            if stop > pos, u[stop - 1] == 13 { stop -= 1 }
+            var begin = pos
+            defer { pos = next }
+            if hasTitle && lineNumber == 1 {
+                title = String(decoding: u[begin..<stop], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            while begin < stop, u[begin] == 32 || u[begin] == 9 { begin += 1 }
+            guard begin < stop else { continue }
+            let first = u[begin]
+            if first == UInt8(ascii: "*") { continue }
+            let location = SourceLocation(file: file, line: lineNumber)
+            // Control-block lines keep `$` (variable substitution) and `;`; only whole-line comments go.
+            let body = inControl ? String(decoding: u[begin..<stop], as: UTF8.self) : stripComment(u[begin..<stop])
+            if first == UInt8(ascii: "+") {
+                guard !out.isEmpty else {
+                    throw NetlistError("continuation line '+' with no line before it", at: location)
+                }
+                out[out.count - 1].text += " " + body.dropFirst()
+                continue
+            }
+            if first == UInt8(ascii: ".") {
+                let head = String(decoding: u[begin..<min(stop, begin + 8)], as: UTF8.self).lowercased()
+                if head.hasPrefix(".control") { inControl = true }
+                if head.hasPrefix(".endc") { inControl = false }
+            }
+            if body.isEmpty { continue }
+            out.append(Line(text: body, location: location))
+        }
+        return (title, out)
+    }
+
+    /// Removes a trailing `;` comment or a `$` comment (`$` then space/tab or line end), outside quotes.
+    static func stripComment(_ u: ArraySlice<UInt8>) -> String {
+        var quote: UInt8 = 0
+        var brace = 0
+        var k = u.startIndex
+        while k < u.endIndex {
+            let c = u[k]
+            if quote != 0 {
+                if c == quote { quote = 0 }
+            } else if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+                quote = c
+            } else if c == UInt8(ascii: "{") {
+                brace += 1
+            } else if c == UInt8(ascii: "}") {
+                brace -= 1
+            } else if brace <= 0 {
+                if c == UInt8(ascii: ";") { break }
+                if c == UInt8(ascii: "$"), k + 1 == u.endIndex || u[k + 1] == 32 || u[k + 1] == 9 { break }
+            }
+            k += 1
+        }
+        var end = k
+        while end > u.startIndex, u[end - 1] == 32 || u[end - 1] == 9 { end -= 1 }
+        return String(decoding: u[u.startIndex..<end], as: UTF8.self)
+    }
+
+    /// Reads a file's logical lines (no title line: included files have none).
+    mutating func readIncluded(_ path: String, from location: SourceLocation) throws -> [Line] {
+        if let cached = fileCache[path] { return cached }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw NetlistError("cannot read include file '\(path)'", at: location)
+        }
+        let lines = try Self.logicalLines(String(decoding: data, as: UTF8.self), file: path, hasTitle: false).lines
+        fileCache[path] = lines
+        return lines
+    }
+
+    /// Splices includes and library sections into `out`, in order. `stack` holds what is being read.
+    mutating func expand(_ lines: [Line], directory: String, stack: [String], into out: inout [Line]) throws {
+        var k = 0
+        while k < lines.count {
+            let line = lines[k]
+            k += 1
+            guard line.text.utf8.first == UInt8(ascii: ".") else { out.append(line); continue }
+            let words = Self.words(line.text)
+            let keyword = words.first?.lowercased() ?? ""
+            switch keyword {
+            case ".control":
+                out.append(line)
+                while k < lines.count {
+                    out.append(lines[k])
+                    k += 1
+                    if Self.words(lines[k - 1].text).first?.lowercased() == ".endc" { break }
+                }
+            case ".include", ".inc":
+                guard words.count == 2 else {
+                    throw NetlistError("\(keyword) expects one file name", at: line.location)
+                }
+                let path = Self.resolve(words[1], in: directory)
+                if stack.count >= Self.maximumIncludeDepth {
+                    throw NetlistError("includes nested deeper than \(Self.maximumIncludeDepth) levels", at: line.location)
+                }
+                if stack.contains(path) {
+                    throw NetlistError("include cycle: \((stack + [path]).joined(separator: " -> "))", at: line.location)
+                }
+                let sub = try readIncluded(path, from: line.location)
+                try expand(sub, directory: Self.directory(of: path), stack: stack + [path], into: &out)
+            case ".lib":
+                if words.count == 2 {
+                    // A section definition met in the normal flow: only `.lib file section` uses it.
+                    let start = line.location
+                    var closed = false
+                    while k < lines.count {
+                        let w = Self.words(lines[k].text).first?.lowercased()
+                        k += 1
+                        if w == ".endl" { closed = true; break }
+                    }
+                    if !closed { throw NetlistError("'.lib \(words[1])' has no matching '.endl'", at: start) }
+                    continue
+                }
+                guard words.count == 3 else {
+                    throw NetlistError(".lib expects a file name and a section name", at: line.location)
+                }
+                let path = Self.resolve(words[1], in: directory)
+                let section = words[2].lowercased()
+                let key = path + "#" + section
+                if stack.count >= Self.maximumIncludeDepth {
+                    throw NetlistError("includes nested deeper than \(Self.maximumIncludeDepth) levels", at: line.location)
+                }
+                if stack.contains(key) {
+                    throw NetlistError("include cycle: \((stack + [key]).joined(separator: " -> "))", at: line.location)
+                }
+                let sub = try readIncluded(path, from: line.location)
+                let body = try Self.section(section, in: sub, file: path, at: line.location)
+                try expand(body, directory: Self.directory(of: path), stack: stack + [key], into: &out)
+            case ".endl":
+                throw NetlistError("'.endl' without '.lib'", at: line.location)
+            case ".end":
+                return
+            default:
+                out.append(line)
+            }
+        }
+    }
+
+    /// The lines between `.lib section` and its `.endl`.
+    static func section(_ name: String, in lines: [Line], file: String, at location: SourceLocation) throws -> [Line] {
+        var k = 0
+        while k < lines.count {
+            let w = words(lines[k].text)
+            k += 1
+            if w.count == 2, w[0].lowercased() == ".lib", w[1].lowercased() == name {
+                var body: [Line] = []
+                while k < lines.count {
+                    if words(lines[k].text).first?.lowercased() == ".endl" { return body }
+                    body.append(lines[k])
+                    k += 1
+                }
+                throw NetlistError("'.lib \(name)' has no matching '.endl'", at: lines[k - 1].location)
+            }
+        }
+        throw NetlistError("library section '\(name)' not found in '\(file)'", at: location)
+    }
+
+    /// Whitespace-separated words with quotes removed (file names keep their case).
+    static func words(_ s: String) -> [String] {
+        var out: [String] = []
+        var cur = ""
+        var quote: Character? = nil
+        for ch in s {
+            if let q = quote {
+                if ch == q { quote = nil } else { cur.append(ch) }
+            } else if ch == "\"" || ch == "'" {
+                quote = ch
+            } else if ch == " " || ch == "\t" {
+                if !cur.isEmpty { out.append(cur); cur = "" }
+            } else {
+                cur.append(ch)
+            }
+        }
+        if !cur.isEmpty { out.append(cur) }
+        return out
+    }
+
+    static func resolve(_ path: String, in directory: String) -> String {
+        let full = path.hasPrefix("/") ? path : (directory.isEmpty ? path : directory + "/" + path)
+        return URL(fileURLWithPath: full).standardizedFileURL.path
+    }
+
+    static func directory(of path: String) -> String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().path
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Infer
+
+/// `miller bench`: prompt-processing and generation throughput, as llama-bench reports them.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure prompt-processing and generation tokens/s (mean ± sd) like llama-bench.")
+
+    @Option(name: .shortAndLong, help: "Path to a GGUF model.") var model: String
+    @Option(name: .customShort("p"), help: "Prompt tokens per pp test (0 skips).") var prompt = 128
+    @Option(name: .customShort("n"), help: "Generated tokens per tg test (0 skips).") var generate = 64
+    @Option(name: .customShort("t"), help: "Threads.") var threads = 2
+    @Option(name: .customShort("r"), help: "Repetitions.") var repetitions = 5
+
+    func run() throws {
+        let t0 = Date()
+        let loaded = try Model(path: model)
+        let loadSeconds = Date().timeIntervalSince(t0)
+        let c = loaded.config
+        FileHandle.standardError.write(Data(String(format: "loaded %@ in %.3f s (%d layers, width %d, vocab %d)\n",
+            (model as NSString).lastPathComponent, loadSeconds, c.layerCount, c.embeddingLength, c.vocabularySize).utf8))
+        let results = try Benchmark.run(model: loaded, promptTokens: prompt, generatedTokens: generate,
+                                        threads: threads, repetitions: repetitions)
+        print("| model | threads | test | t/s |")
+        print("| --- | ---: | ---: | ---: |")
+        for r in results {
+            print(String(format: "| %@ | %d | %@ | %.2f ± %.2f |", (model as NSString).lastPathComponent,
+                         threads, r.name, r.mean, r.standardDeviation))
+        }
+    }
+}
