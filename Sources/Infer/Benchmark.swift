@@ -55,4 +55,25 @@ public enum Benchmark {
         }
         return results
     }
+
+    /// Seconds for an agent-style pair of calls through a `Session`: a prompt of `prefix + suffix`
+    /// tokens from an empty cache, then a prompt sharing the first `prefix` tokens with a new
+    /// `suffix`-token tail (prefix reuse makes the second cost about the tail's alone).
+    public static func prefixReuse(model: Model, prefix: Int, suffix: Int, threads: Int) throws
+        -> (first: Double, second: Double) {
+        let session = try Session(model: model, contextLength: prefix + suffix + 1, threads: threads)
+        let vocab = Int32(model.config.vocabularySize)
+        var rng = SystemRandomNumberGenerator()
+        let shared = (0..<prefix).map { _ in Int32.random(in: 0..<vocab, using: &rng) }
+        let tail1 = (0..<suffix).map { _ in Int32.random(in: 0..<vocab, using: &rng) }
+        let tail2 = (0..<suffix).map { _ in Int32.random(in: 0..<vocab, using: &rng) }
+        func seconds(_ body: () throws -> Void) rethrows -> Double {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        }
+        let first = try seconds { _ = try session.prefill(shared + tail1) }
+        let second = try seconds { _ = try session.prefill(shared + tail2) }
+        return (first, second)
+    }
 }

@@ -133,6 +133,7 @@ extension RunState {
         let vBase = UnsafePointer(valueCache + l * contextLimit * kv)
         let kernels = self.kernels, pool = self.pool
         let q = self.q, att = self.att, qHalf = self.qHalf
+        let scores = self.scores, limit = contextLimit, f32 = attentionInF32
         pool.run { worker in
             let qh = qHalf + worker * hd
             let acc = qHalf + (pool.count + worker) * hd
@@ -140,13 +141,32 @@ extension RunState {
                 let t = pair / heads, h = pair % heads
                 let n = position + t + 1
                 let kvOffset = (h / group) * hd
-                // The query meets fp16 keys at fp16 precision, and values are summed in fp16 with
-                // an online softmax: the scheme of llama.cpp's CPU flash attention, followed so
-                // greedy outputs agree token for token.
-                kernels.toHalf(q + t * heads * hd + h * hd, qh, count: hd)
-                kernels.attentionOnline(qh, kBase + kvOffset, vBase + kvOffset, stride: kv, count: n,
-                                        headDim: hd, scale: scale, scratch: acc,
-                                        att + t * heads * hd + h * hd)
+                let out = att + t * heads * hd + h * hd
+                if f32 {
+                    // llama.cpp's tiled CPU flash attention (ubatches of 64+ queries): f32
+                    // queries, keys widened to f32, f32 softmax and accumulation.
+                    let s = scores + worker * limit
+                    kernels.attentionScores(q + t * heads * hd + h * hd, kBase + kvOffset, stride: kv,
+                                            count: n, headDim: hd, scale: scale, s)
+                    var mx = -Float.infinity
+                    for j in 0..<n { mx = max(mx, s[j]) }
+                    var sum: Double = 0
+                    for j in 0..<n {
+                        let e = expf(s[j] - mx)
+                        s[j] = e
+                        sum += Double(e)
+                    }
+                    let inv = Float(1 / sum)
+                    for j in 0..<n { s[j] *= inv }
+                    out.initialize(repeating: 0, count: hd)
+                    kernels.attentionAccumulate(s, vBase + kvOffset, stride: kv, count: n, headDim: hd, out)
+                } else {
+                    // llama.cpp's one-query-at-a-time path: the query meets fp16 keys at fp16
+                    // precision and values are summed in fp16 with an online softmax.
+                    kernels.toHalf(q + t * heads * hd + h * hd, qh, count: hd)
+                    kernels.attentionOnline(qh, kBase + kvOffset, vBase + kvOffset, stride: kv, count: n,
+                                            headDim: hd, scale: scale, scratch: acc, out)
+                }
             }
         }
     }

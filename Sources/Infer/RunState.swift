@@ -34,8 +34,18 @@ public final class RunState {
     let xd: UnsafeMutablePointer<Float>
     // Rotary cos/sin per chunk position and frequency.
     let ropeCos, ropeSin: UnsafeMutablePointer<Float>
-    // Per-worker attention scratch: the fp16 query, then the fp16 value accumulator.
+    // Per-worker attention scratch: scores over the context; the fp16 query, then the fp16 value
+    // accumulator.
+    let scores: UnsafeMutablePointer<Float>
     let qHalf: UnsafeMutablePointer<UInt16>
+    /// Attention numerics of the current micro-batch (see `forward`).
+    var attentionInF32 = false
+
+    /// llama.cpp splits a batch into micro-batches of this many tokens...
+    static let microBatch = 512
+    /// ...and computes attention in f32 for micro-batches of at least this many queries (its tiled
+    /// flash attention), in fp16 otherwise. Following it keeps greedy outputs token-identical.
+    static let tiledAttentionMinimum = 64
     // KV cache: [layer][position][kvDim] fp16, as llama.cpp keeps it by default.
     let keyCache, valueCache: UnsafeMutablePointer<UInt16>
 
@@ -67,6 +77,7 @@ public final class RunState {
         xd = floats(b * widest / 32 + 1)
         let half = c.headDimension / 2
         ropeCos = floats(b * half); ropeSin = floats(b * half)
+        scores = floats(pool.count * limit)
         qHalf = .allocate(capacity: 2 * pool.count * c.headDimension)
         // Not initialized: positions are written before they are read, so untouched pages of a
         // long context never become resident.
@@ -75,7 +86,7 @@ public final class RunState {
     }
 
     deinit {
-        for p in [x, xb, q, k, v, att, hb, hb2, xd, ropeCos, ropeSin] { p.deallocate() }
+        for p in [x, xb, q, k, v, att, hb, hb2, xd, ropeCos, ropeSin, scores] { p.deallocate() }
         xq.deallocate(); qHalf.deallocate(); keyCache.deallocate(); valueCache.deallocate()
     }
 
@@ -107,7 +118,9 @@ public final class RunState {
         cachedCount = startPosition
         var done = 0
         while done < tokens.count {
-            let n = min(batchLimit, tokens.count - done)
+            let microStart = done / Self.microBatch * Self.microBatch
+            let n = min(batchLimit, tokens.count - done, microStart + Self.microBatch - done)
+            attentionInF32 = min(Self.microBatch, tokens.count - microStart) >= Self.tiledAttentionMinimum
             let last = done + n == tokens.count
             tokens.withUnsafeBufferPointer { buf in
                 runChunk(Array(buf[done..<done + n]), position: startPosition + done)

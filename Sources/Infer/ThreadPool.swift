@@ -50,7 +50,7 @@ private final class PoolState: @unchecked Sendable {
     // Written by the caller before `generation` is bumped and read by workers after they observe it.
     var job: ((Int) -> Void)?
     /// Spin iterations before an idle worker parks.
-    let spinLimit = 100_000
+    let spinLimit = 20_000
 
     func dispatch(_ body: @escaping (Int) -> Void, workers: Int) {
         job = body
@@ -60,7 +60,13 @@ private final class PoolState: @unchecked Sendable {
             condition.lock(); condition.broadcast(); condition.unlock()
         }
         body(0)
-        while remaining.load(ordering: .acquiring) > 0 {}
+        // Spin briefly, then yield: on an oversubscribed machine the worker we wait for may need
+        // this core.
+        var spins = 0
+        while remaining.load(ordering: .acquiring) > 0 {
+            spins += 1
+            if spins > 2_000 { sched_yield() }
+        }
         job = nil
     }
 
@@ -77,6 +83,7 @@ private final class PoolState: @unchecked Sendable {
             var current = generation.load(ordering: .acquiring)
             while current == seen {
                 spins += 1
+                if spins > 2_000 { sched_yield() }
                 if spins > spinLimit {
                     condition.lock()
                     sleepers.add(1, ordering: .sequentiallyConsistent)

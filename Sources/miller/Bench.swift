@@ -12,6 +12,9 @@ struct Bench: ParsableCommand {
     @Option(name: .customShort("n"), help: "Generated tokens per tg test (0 skips).") var generate = 64
     @Option(name: .customShort("t"), help: "Threads.") var threads = 2
     @Option(name: .customShort("r"), help: "Repetitions.") var repetitions = 5
+    @Option(name: .long, help: "Also time a second prompt sharing this many tokens with the first (0 skips).")
+    var prefixReuse = 0
+    @Option(name: .long, help: "New tokens after the shared prefix in --prefix-reuse.") var suffix = 50
 
     func run() throws {
         let t0 = Date()
@@ -27,6 +30,12 @@ struct Bench: ParsableCommand {
         for r in results {
             print(String(format: "| %@ | %d | %@ | %.2f ± %.2f |", (model as NSString).lastPathComponent,
                          threads, r.name, r.mean, r.standardDeviation))
+        }
+            if prefixReuse > 0 {
+            let (first, second) = try Benchmark.prefixReuse(model: loaded, prefix: prefixReuse, suffix: suffix,
+                                                            threads: threads)
+            print(String(format: "prefix reuse: %d+%d tokens cold %.3f s; same %d-token prefix + %d new tokens %.3f s",
+                         prefixReuse, suffix, first, prefixReuse, suffix, second))
         }
     }
 }

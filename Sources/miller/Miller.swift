@@ -5,5 +5,12 @@ struct Miller: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "miller",
         abstract: "Op-amp sizing engine: a SPICE simulator and quantized-LLM inference in one binary.",
-        subcommands: [Quantize.self, Bench.self, Tokenize.self])
+        subcommands: [
+            Quantize.self,
+            Bench.self,
+            Sim.self,
+            Tokenize.self,
+            Generate.self,
+            Chat.self,
+        ])
 }

@@ -20,10 +20,11 @@ final class ModelLlamaGoldenTests: XCTestCase {
         }
     }
 
-    static func ids(_ line: Substring) -> [Int32] { line.split(separator: " ").compactMap { Int32($0) } }
+    static func ids(_ line: Substring) -> [Int32] { line.split(whereSeparator: \.isWhitespace).compactMap { Int32($0) } }
 
     /// Per-position cosine and argmax agreement of `ours` with `theirs` (both rows × vocab).
     static func compare(_ ours: [Float], _ theirs: [Float], vocab: Int) -> (minCosine: Double, argmaxAgree: Double) {
+        guard ours.count == theirs.count else { return (0, 0) }
         let rows = theirs.count / vocab
         var minCos = 1.0, agree = 0
         for r in 0..<rows {

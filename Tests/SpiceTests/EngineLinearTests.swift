@@ -147,4 +147,20 @@ final class EngineLinearTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("vx"), "\(error)")
         }
     }
+
+    func testRunNamesPlotsPerKindAndRejectsTransient() throws {
+        var b = DeckBuilder()
+        b.v("v1", "a", "0", 1, ac: 1)
+        b.r("r1", "a", "b", 1e3)
+        b.c("c1", "b", "0", 1e-9)
+        b.deck.analyses = [.op, .ac(FrequencySweep(kind: .dec, points: 2, start: 1, stop: 10)), .op,
+                           .dc([DCSweep(source: "v1", values: [0, 1])])]
+        let plots = try Simulator(deck: b.deck).run()
+        XCTAssertEqual(plots.map(\.name), ["op1", "ac1", "op2", "dc1"])
+        XCTAssertEqual(plots.map(\.title), ["Operating Point", "AC Analysis", "Operating Point", "DC transfer characteristic"])
+        b.deck.analyses = [.tran(step: 1e-9, stop: 1e-6, start: 0, maxStep: nil, uic: false)]
+        XCTAssertThrowsError(try Simulator(deck: b.deck).run()) { error in
+            XCTAssertEqual((error as? SimulationError)?.kind, .unsupported, "\(error)")
+        }
+    }
 }

@@ -57,3 +57,6 @@ func assertClose(_ actual: Double, _ expected: Double, relative: Double = 1e-6, 
     XCTAssertTrue(isClose(actual, expected, relative: relative, absolute: absolute),
                   "\(what): got \(actual), expected \(expected)", file: file, line: line)
 }
+
+/// `value(plot, name, index)` under a name that does not clash with local variables called `value`.
+func point(_ plot: Plot, _ name: String, _ index: Int) -> Double { value(plot, name, index) }

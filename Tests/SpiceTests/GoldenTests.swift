@@ -24,8 +24,8 @@ final class GoldenTests: XCTestCase {
     /// this list and the folder in step.
     static let decks = [
         "ac_phases", "cmos_inverter", "controlled_ef", "controlled_gh", "current_mirror", "dc_nested",
-        "dc_temp_sweep", "diode_breakdown", "diode_caps_ac", "diode_cold", "diode_forward", "diode_temp",
-        "expr_functions", "expr_operators", "ic_nodeset", "include_lib", "mos_caps_ac", "mos_temp_cold",
+        "dc_res_sweep", "dc_temp_sweep", "diode_breakdown", "diode_caps_ac", "diode_cold", "diode_forward", "diode_temp",
+        "expr_functions", "expr_operators", "ic_nodeset", "include_lib", "mos_caps_ac", "mos_rsh_nrd", "mos_temp_cold",
         "mos_temp_hot", "nmos_body", "nmos_iv", "opamp_ac", "opamp_dc", "opamp_follower", "opamp_hot",
         "opamp_op", "options_scale", "param_scoping", "pmos_iv", "rc_ac_dec", "res_divider", "rl_ac_oct",
         "rlc_ac_lin", "si_units", "sources_dc_sweep", "subckt_nested",
@@ -37,6 +37,7 @@ final class GoldenTests: XCTestCase {
     func test_controlled_gh() throws { try checkGolden("controlled_gh") }
     func test_current_mirror() throws { try checkGolden("current_mirror") }
     func test_dc_nested() throws { try checkGolden("dc_nested") }
+    func test_dc_res_sweep() throws { try checkGolden("dc_res_sweep") }
     func test_dc_temp_sweep() throws { try checkGolden("dc_temp_sweep") }
     func test_diode_breakdown() throws { try checkGolden("diode_breakdown") }
     func test_diode_caps_ac() throws { try checkGolden("diode_caps_ac") }
@@ -48,6 +49,7 @@ final class GoldenTests: XCTestCase {
     func test_ic_nodeset() throws { try checkGolden("ic_nodeset") }
     func test_include_lib() throws { try checkGolden("include_lib") }
     func test_mos_caps_ac() throws { try checkGolden("mos_caps_ac") }
+    func test_mos_rsh_nrd() throws { try checkGolden("mos_rsh_nrd") }
     func test_mos_temp_cold() throws { try checkGolden("mos_temp_cold") }
     func test_mos_temp_hot() throws { try checkGolden("mos_temp_hot") }
     func test_nmos_body() throws { try checkGolden("nmos_body") }
@@ -106,15 +108,34 @@ final class GoldenTests: XCTestCase {
         XCTAssertEqual(actualByKind.mapValues(\.count), expectedByKind.mapValues(\.count),
                        "\(name): Miller's analyses differ from ngspice's (plots per kind)", file: file, line: line)
 
+        var worst = Worst()
         for (kind, expectedPlots) in expectedByKind.sorted(by: { $0.key < $1.key }) {
             let actualPlots = actualByKind[kind] ?? []
             for (index, (expected, actual)) in zip(expectedPlots, actualPlots).enumerated() {
-                compare(actual, expected, context: "\(name) \(kind)\(index + 1)", file: file, line: line)
+                compare(actual, expected, context: "\(name) \(kind)\(index + 1)", worst: &worst, file: file, line: line)
             }
+        }
+        // For the log: how close the agreement is, not only that it is within tolerance.
+        print("golden \(name): \(worst.count) values compared, largest relative difference "
+              + String(format: "%.2e", worst.relative) + " (\(worst.where))")
+    }
+
+    /// The largest relative difference seen, over values well above the absolute tolerance.
+    struct Worst {
+        var relative = 0.0
+        var `where` = "-"
+        var count = 0
+        mutating func note(_ a: Double, _ e: Double, absolute: Double, at place: @autoclosure () -> String) {
+            count += 1
+            let size = max(abs(a), abs(e))
+            guard size > 1000 * absolute, a.isFinite, e.isFinite else { return }
+            let r = abs(a - e) / size
+            if r > relative { relative = r; `where` = place() }
         }
     }
 
-    private func compare(_ actual: Plot, _ expected: Plot, context: String, file: StaticString, line: UInt) {
+    private func compare(_ actual: Plot, _ expected: Plot, context: String, worst: inout Worst,
+                         file: StaticString, line: UInt) {
         var actualByName: [String: Vector] = [:]
         for vector in actual.vectors { actualByName[Self.canonical(vector.name)] = vector }
         let scale = expected.vectors.first
@@ -137,6 +158,10 @@ final class GoldenTests: XCTestCase {
             let compareImaginary = vector.type != .frequency
             var failures = 0
             for k in 0..<er.count {
+                worst.note(ar[k], er[k], absolute: absolute, at: "\(context) \(vector.name)[\(k)]")
+                if compareImaginary {
+                    worst.note(ai[k], ei[k], absolute: absolute, at: "\(context) \(vector.name)[\(k)] imag")
+                }
                 let reOK = isClose(ar[k], er[k], relative: 1e-4, absolute: absolute)
                 let imOK = !compareImaginary || isClose(ai[k], ei[k], relative: 1e-4, absolute: absolute)
                 if reOK && imOK { continue }

@@ -105,7 +105,7 @@ final class NetlistDeckTests: XCTestCase {
         d2 a 0 dm 2 off
         d3 a 0 dm area=3
         m1 d g 0 0 nch w=2u l=1u ad=1p as=1p pd=4u ps=4u nrd=1 nrs=1 m=2
-        m2 d g s b pch w=1u l=1u off
+        m2 d g s b pch w=1u l=1u off nf=2 sa=0.3
         """)
         guard case .vcvs(let e)? = element(deck, "e1")?.kind else { return XCTFail() }
         XCTAssertEqual(e, 10); XCTAssertEqual(element(deck, "e1")?.nodes, ["a", "0", "b", "0"])
@@ -125,7 +125,7 @@ final class NetlistDeckTests: XCTestCase {
         XCTAssertEqual(mm, "nch"); XCTAssertEqual(i1.w, 2e-6); XCTAssertEqual(i1.l, 1e-6); XCTAssertEqual(i1.m, 2)
         XCTAssertEqual(i1.ad, 1e-12); XCTAssertEqual(i1.pd, 4e-6); XCTAssertEqual(i1.nrs, 1)
         guard case .mosfet(let pm, let i2)? = element(deck, "m2")?.kind else { return XCTFail() }
-        XCTAssertEqual(pm, "pch"); XCTAssertTrue(i2.off)
+        XCTAssertEqual(pm, "pch"); XCTAssertTrue(i2.off); XCTAssertEqual(i2.extra, ["nf": 2, "sa": 0.3])
         XCTAssertEqual(deck.models["nch"]?.type, "nmos")
         XCTAssertEqual(deck.models["nch"]!.parameters["kp"]!, 100e-6, accuracy: 1e-18)
         XCTAssertEqual(deck.models["nch"]?.level, 1)
@@ -144,6 +144,12 @@ final class NetlistDeckTests: XCTestCase {
         XCTAssertEqual(i.w!, 2e-6, accuracy: 1e-20); XCTAssertEqual(i.l!, 0.5e-6, accuracy: 1e-20)
         XCTAssertEqual(i.ad!, 0.58e-12, accuracy: 1e-26); XCTAssertEqual(i.pd!, 2.58e-6, accuracy: 1e-20)
         XCTAssertEqual(deck.options.scale, 1e-6)
+    }
+
+    func testOptionsInsideSubcircuitAreGlobal() throws {
+        let deck = try parseDeck("t\n.subckt s a\n.option scale=1u\n.temp 40\nr1 a 0 1\n.ends\n")
+        XCTAssertEqual(deck.options.scale, 1e-6)
+        XCTAssertEqual(deck.options.temp, 40)
     }
 
     func testFlatteningNames() throws {
@@ -219,6 +225,44 @@ final class NetlistDeckTests: XCTestCase {
         XCTAssertEqual(resistance(deck, "r.x3.rb"), 8)
         XCTAssertEqual(resistance(deck, "r.x4.rb"), 6)
         XCTAssertEqual(resistance(deck, "r5"), 10)
+    }
+
+    func testInstanceOverridesSubcircuitParamLines() throws {
+        // sky130 declares W and L with `.param` inside the subcircuit; instances still set them
+        // (ngspice 39 prints 1.000500e+07 and 2.001001e+06).
+        let deck = try parseDeck("""
+        t
+        .subckt s a mult=1
+        .param l=1 w=1 ad='w*2'
+        ra a 0 {w*1000+l+ad*1e6}
+        .ends
+        x1 n1 s w=5 l=2
+        x2 n2 s
+        """)
+        XCTAssertEqual(resistance(deck, "r.x1.ra"), 10_005_002)
+        XCTAssertEqual(resistance(deck, "r.x2.ra"), 2_001_001)
+    }
+
+    func testRedefinitionsKeepTheFirst() throws {
+        // ngspice 39: the first .model and the first .subckt of a name win (v(a) = 0.655 at 1 mA).
+        let deck = try parseDeck("""
+        t
+        .model dm d is=1e-14
+        .model dm d is=1e-10
+        .subckt s a
+        r1 a 0 1k
+        .ends
+        .subckt s a
+        r1 a 0 2k
+        .ends
+        x1 b s
+        """)
+        XCTAssertEqual(deck.models["dm"]?.parameters["is"], 1e-14)
+        XCTAssertEqual(resistance(deck, "r.x1.r1"), 1000)
+        XCTAssertEqual(deck.warnings, [
+            "<input>:7: redefinition of .subckt s ignored (first at <input>:4)",
+            "<input>:3: redefinition of .model dm ignored (first at <input>:2)",
+        ])
     }
 
     func testSameLineMosfetParameters() throws {

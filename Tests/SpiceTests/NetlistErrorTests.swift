@@ -47,6 +47,21 @@ final class NetlistErrorTests: XCTestCase {
         assertError("t\n.subckt s a w=1\nr1 a 0 {w}\n.ends\nx1 n s l=2\n", "t.cir:5: x1: subcircuit 's' has no parameter 'l'")
     }
 
+    func testDuplicateNames() {
+        assertError("t\nr1 a 0 1k\nr1 a 0 2k\n", "t.cir:3: duplicate element name 'r1' (first at t.cir:2)")
+        assertError("t\n.subckt s a\nr1 a 0 1\n.ends\nx1 n s\nx1 m s\n", "t.cir:3: duplicate element name 'r.x1.r1' (first at t.cir:3)")
+    }
+
+    func testModelLevel() {
+        assertError("t\n.model n nmos level=1e300\n", "t.cir:2: .model n: level must be a whole number from 1 to 1000, found 1e+300")
+        assertError("t\n.model n nmos level=1.5\n", "t.cir:2: .model n: level must be a whole number from 1 to 1000, found 1.5")
+    }
+
+    func testMissingControllingSource() {
+        assertError("t\nf1 a 0 vx 2\n", "t.cir:2: f1: controlling voltage source 'vx' not found")
+        assertError("t\nvx b 0 0\n.subckt s a\nh1 a 0 vx 2\n.ends\nx1 n s\n", "t.cir:4: h.x1.h1: controlling voltage source 'v.x1.vx' not found")
+    }
+
     func testModelsAndSubcircuits() {
         assertError("t\nd1 a 0 dmod\n", "t.cir:2: d1: undefined model 'dmod'")
         assertError("t\nm1 d g s b nch w=1 l=1\n", "t.cir:2: m1: undefined model 'nch'")
@@ -63,13 +78,15 @@ final class NetlistErrorTests: XCTestCase {
         assertError("t\nv1 a 0 pwl(1n 0 0 1)\n", "t.cir:2: v1: pwl times must not decrease (0.0 after 1e-09)")
         assertError("t\ne1 a 0 poly(1) b 0 1 2\n", "t.cir:2: e1: unsupported controlled-source form 'poly'")
         assertError("t\nr1 a 0 1 tc1=0.1\n", "t.cir:2: r1: unsupported resistor parameter 'tc1'")
-        assertError("t\n.model n nmos\nm1 d g s b n nf=2\n", "t.cir:3: m1: unsupported MOSFET instance parameter 'nf'")
+        assertError("t\n.model n nmos\nm1 d g s b n wx=2\n", "t.cir:3: m1: unsupported MOSFET instance parameter 'wx'")
         assertError("t\n.options foo=1\n", "t.cir:2: unsupported option 'foo'")
         assertError("t\n.options savecurrents\n", "t.cir:2: unsupported option 'savecurrents'")
         assertError("t\n.options method=euler\n", "t.cir:2: option method must be 'trap' or 'gear', found 'euler'")
         assertError("t\nv1 a 0 1\n.dc v2 0 1 0.1\n", "t.cir:3: .dc: undefined source 'v2'")
         assertError("t\nv1 a 0 1\n.dc v1 0 1 0\n", "t.cir:3: .dc v1: step must not be zero")
         assertError("t\nv1 a 0 1\n.dc v1 0 1 -0.1\n", "t.cir:3: .dc v1: step -0.1 does not lead from 0.0 to 1.0")
+        assertError("t\nv1 a 0 1\n.dc v1 list 1 2 3\n", "t.cir:3: .dc: 'list' sweeps are not supported (ngspice 39 takes 'source start stop step')")
+        assertError("t\nv1 a 0 1\n.dc v1 0 1\n", "t.cir:3: .dc expects 'source start stop step' once or twice, found 3 values")
         assertError("t\n.ac dec 0 1 1k\n", "t.cir:2: .ac: number of points must be a positive integer, found 0.0")
         assertError("t\n.ac log 10 1 1k\n", "t.cir:2: .ac expects dec|oct|lin, points, start, stop")
         assertError("t\n.ac dec 10 0 1k\n", "t.cir:2: .ac: start frequency must be positive for dec")
@@ -97,6 +114,10 @@ final class NetlistErrorTests: XCTestCase {
     }
 
     func testDepthLimits() throws {
+        let chain = (0..<600).map { "a\($0)=a\($0 + 1)" }.joined(separator: " ")
+        assertError("t\n.param \(chain) a600=1\n", "t.cir:2: parameters defined through more than 500 levels ('a500')")
+        let shortChain = (0..<400).map { "a\($0)=a\($0 + 1)" }.joined(separator: " ")
+        XCTAssertEqual(resistance(try parseDeck("t\n.param \(shortChain) a400=7\nr1 a 0 {a0}\n"), "r1"), 7)
         let deep = "t\nr1 a 0 {" + String(repeating: "(", count: 300) + "1" + String(repeating: ")", count: 300) + "}\n"
         assertError(deep, "t.cir:2: expression nested deeper than 200 levels")
         let dir = try temporaryDirectory()

@@ -54,3 +54,63 @@ final class NetlistIncludeTests: XCTestCase {
         }
     }
 }
+
+/// A cut-down library in the shape of sky130's: corner sections, a device subcircuit that declares its
+/// sizes with `.param` and carries binned models, `.option scale`, and instance lines that compute
+/// junction areas from their own W and nf.
+final class NetlistFoundryShapeTests: XCTestCase {
+    func testSky130ShapedLibrary() throws {
+        let dir = try temporaryDirectory()
+        try """
+        * foundry library
+        .lib tt
+        .param mc_mm_switch=0
+        .param toxe_mult=1.0
+        .include "cells/nfet.spice"
+        .endl tt
+        .lib ff
+        .param mc_mm_switch=0
+        .param toxe_mult=0.95
+        .include "cells/nfet.spice"
+        .endl ff
+        """.write(toFile: dir + "/foundry.lib.spice", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/cells", withIntermediateDirectories: true)
+        try """
+        .option scale=1.0u
+        .subckt nfet_01v8 d g s b mult=1
+        .param l=1 w=1 nf=1.0 ad=0 as=0 pd=0 ps=0 nrd=0 nrs=0 sa=0 sb=0 sd=0
+        + dtox = 'agauss(0, 1.0, 1) * mc_mm_switch'
+        msky130 d g s b nshort_model l = {l} w = {w} nf = {nf} ad = {ad} as = {as} pd = {pd} ps = {ps}
+        + nrd = {nrd} nrs = {nrs} sa = {sa} sb = {sb} sd = {sd}
+        .model nshort_model.1 nmos level = 1 lmin = 0.15 lmax = 1.0
+        + tox = {4.148e-009 * toxe_mult + dtox}
+        .model nshort_model.2 nmos level = 1 lmin = 1.0 lmax = 100.0
+        + tox = {4.148e-009 * toxe_mult + dtox}
+        .ends nfet_01v8
+        """.write(toFile: dir + "/cells/nfet.spice", atomically: true, encoding: .utf8)
+        let deck = try parseDeck("""
+        amp corner ff
+        .lib "foundry.lib.spice" ff
+        .param wn=4 ln=0.5
+        XM1 d g 0 0 nfet_01v8 L={ln} W={wn} nf=2 ad='int((nf+1)/2) * W/nf * 0.29' as='int((nf+2)/2) * W/nf * 0.29'
+        + pd='2*int((nf+1)/2) * (W/nf + 0.29)' mult=1 m=2
+        vd d 0 1.8
+        vg g 0 0.9
+        .op
+        """, directory: dir)
+        guard case .mosfet(let model, let i)? = element(deck, "m.xm1.msky130")?.kind else {
+            return XCTFail("no m.xm1.msky130 in \(deck.elements.map(\.name))")
+        }
+        XCTAssertEqual(model, "xm1:nshort_model")
+        XCTAssertEqual(Set(deck.models.keys), ["xm1:nshort_model.1", "xm1:nshort_model.2"])
+        XCTAssertEqual(deck.models["xm1:nshort_model.1"]!.parameters["tox"]!, 4.148e-9 * 0.95, accuracy: 1e-24)
+        XCTAssertEqual(i.w!, 4e-6, accuracy: 1e-20)
+        XCTAssertEqual(i.l!, 0.5e-6, accuracy: 1e-20)
+        XCTAssertEqual(i.ad!, 1 * 2 * 0.29 * 1e-12, accuracy: 1e-26)  // int(1.5) * 4/2 * 0.29 µm²
+        XCTAssertEqual(i.as!, 2 * 2 * 0.29 * 1e-12, accuracy: 1e-26)  // int(2) * 4/2 * 0.29 µm²
+        XCTAssertEqual(i.pd!, 2 * 1 * (2 + 0.29) * 1e-6, accuracy: 1e-20)
+        XCTAssertEqual(i.extra["nf"], 2)
+        XCTAssertEqual(i.m, 2)  // X-line m multiplies the device; `mult` is the subcircuit's own parameter
+        XCTAssertEqual(deck.options.scale, 1e-6)
+    }
+}

@@ -145,5 +145,7 @@ final class NetlistExpressionTests: XCTestCase {
         assertExprError(String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500),
                         "expression nested deeper than 200 levels")
         assertExprError(String(repeating: "-", count: 500) + "1", "expression nested deeper than 200 levels")
+        assertExprError(Array(repeating: "1", count: 5000).joined(separator: "+"), "expression has more than 2000 levels of operators")
+        XCTAssertEqual(try eval(Array(repeating: "1", count: 1500).joined(separator: "+")), 1500)
     }
 }

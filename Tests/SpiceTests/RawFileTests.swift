@@ -199,6 +199,44 @@ final class RawFileTests: XCTestCase {
         assertError(truncated, position: .byteOffset(dataStart), contains: "binary data truncated")
     }
 
+    /// Every truncation and many corruptions of ngspice's files parse or throw RawFileError: no crash,
+    /// no hang, no other error type, no allocation sized by a corrupted header.
+    func testDamagedFilesNeverCrash() throws {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random(_ bound: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        for name in ["fixture-ascii.raw", "fixture-binary.raw"] {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture(name))))
+            var damaged: [[UInt8]] = stride(from: 0, to: bytes.count, by: 7).map { Array(bytes[..<$0]) }
+            for _ in 0..<400 {
+                var copy = bytes
+                for _ in 0..<(1 + random(3)) {
+                    let at = random(copy.count)
+                    // Digits and separators hit the header counts and indices; other bytes anything.
+                    let choices: [UInt8] = Array("0123456789\t\n ,:-e".utf8) + [0xFF, UInt8(random(256))]
+                    copy[at] = choices[random(choices.count)]
+                }
+                damaged.append(copy)
+            }
+            // Headers that claim enormous sizes.
+            let text = String(decoding: bytes, as: UTF8.self)
+            for (from, to) in [("No. Points: 13", "No. Points: 999999999999999"),
+                               ("No. Variables: 5", "No. Variables: 4611686018427387904")] {
+                damaged.append(Array(text.replacingOccurrences(of: from, with: to).utf8))
+            }
+            for candidate in damaged {
+                do {
+                    _ = try RawFile.parse(candidate, file: name)
+                } catch is RawFileError {
+                } catch {
+                    XCTFail("\(name): unexpected error type \(error)")
+                }
+            }
+        }
+    }
+
     func testMissingFileIsAnError() {
         XCTAssertThrowsError(try RawFile.read(path: "/nonexistent/x.raw")) { error in
             XCTAssertTrue("\(error)".contains("/nonexistent/x.raw"), "\(error)")

@@ -2,6 +2,7 @@
 //
 //   llama-logits MODEL logits OUT.bin ID ID ...     all-position logits: int32 n, int32 vocab, float[n][vocab]
 //   llama-logits MODEL greedy N ID ID ...           the N greedy (argmax) continuation ids on stdout
+//   llama-logits MODEL tokenize TEXT               the ids of TEXT (special tokens parsed, as llama-tokenize)
 //
 // Built against llama.cpp's libllama by scripts/infer/make-real-goldens.sh; 2 threads, context just
 // large enough, default (fp16) KV cache: the same settings llama-completion uses.
@@ -16,6 +17,22 @@ static void quiet(enum ggml_log_level level, const char *text, void *user) {
 }
 
 int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[2], "tokenize") == 0) {
+        llama_log_set(quiet, NULL);
+        llama_backend_init();
+        struct llama_model_params mp = llama_model_default_params();
+        mp.vocab_only = true;
+        struct llama_model *model = llama_model_load_from_file(argv[1], mp);
+        if (!model) { fprintf(stderr, "cannot load %s\n", argv[1]); return 1; }
+        const char *text = argv[3];
+        int cap = (int)strlen(text) + 16;
+        llama_token *out = malloc(sizeof(llama_token) * (size_t)cap);
+        int n = llama_tokenize(llama_model_get_vocab(model), text, (int32_t)strlen(text), out, cap, true, true);
+        if (n < 0) { fprintf(stderr, "tokenize failed\n"); return 1; }
+        for (int i = 0; i < n; i++) printf(i ? " %d" : "%d", out[i]);
+        printf("\n");
+        return 0;
+    }
     if (argc < 5) { fprintf(stderr, "usage: %s MODEL logits OUT ID... | MODEL greedy N ID...\n", argv[0]); return 2; }
     const char *path = argv[1], *mode = argv[2], *arg = argv[3];
     int n = argc - 4;

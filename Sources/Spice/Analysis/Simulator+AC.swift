@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Simulator {
     /// `.ac`: small-signal response around the operating point, G + jωC assembled per frequency from the
@@ -34,11 +38,16 @@ extension Simulator {
             do {
                 try values.withUnsafeMutableBufferPointer { try circuit.lu.factorComplex($0) }
             } catch SparseLU.Failure.singular(let column) {
-                throw SimulationError(.singularMatrix, "AC matrix singular at \(circuit.describe(column)) at \(f) Hz",
-                                      subject: column < n ? circuit.unknownNames[column] : nil)
+                let at = column >= 0 && column < n ? " at \(circuit.describe(column))" : ""
+                throw SimulationError(.singularMatrix, "the AC matrix is singular\(at) at \(f) Hz",
+                                      subject: column >= 0 && column < n ? circuit.unknownNames[column] : nil)
+            } catch {
+                throw SimulationError(.singularMatrix, "the AC matrix could not be factored at \(f) Hz (\(error))")
             }
             for i in 0..<n { b[2 * i] = rhsRe[i + 1]; b[2 * i + 1] = rhsIm[i + 1] }
-            b.withUnsafeMutableBufferPointer { circuit.lu.solveComplex($0) }
+            values.withUnsafeMutableBufferPointer { v in
+                b.withUnsafeMutableBufferPointer { circuit.lu.solveComplex($0, values: v) }
+            }
             for (k, out) in outs.enumerated() {
                 re[k].append(b[2 * out.unknown.index]); im[k].append(b[2 * out.unknown.index + 1])
             }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs a deck's analyses: elaborates once, then solves operating points, DC sweeps and AC sweeps.
 ///
@@ -73,6 +77,9 @@ public final class Simulator {
         // One more load at the solution leaves each device's small-signal values at the operating point.
         solver.load(mode: .smallSignal, diagonalGmin: 0, sourceFactor: 1)
     }
+
+    /// Non-fatal notes from elaboration, e.g. one line per model card listing parameters it ignores.
+    public var warnings: [String] { circuit.warnings }
 
     /// An operating-point quantity of a device by ngspice's name (`@m1[gm]` is `("m1", "gm")`), from the
     /// most recent solution; nil when the device or quantity is unknown.

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// SPICE diode model parameters with ngspice's defaults.
 struct DiodeModel {
@@ -72,8 +76,6 @@ final class Diode: Device {
         vt = Physics.kOverQ * t
         vte = model.emission * vt
         vtebrk = (model.breakdownEmission ?? model.emission) * vt
-        let vtnom = Physics.kOverQ * tnom
-        _ = vtnom
         // Saturation current with the band-gap and XTI temperature terms.
         let arg1 = (t / tnom - 1) * model.activationEnergy / vte
         let arg2 = model.saturationExponent / model.emission * log(t / tnom)

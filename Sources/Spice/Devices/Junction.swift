@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Newton step limiting shared by the semiconductor devices, with ngspice's rules.
 enum Limiting {

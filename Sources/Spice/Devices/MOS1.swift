@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A level-1 MOSFET (Shichman–Hodges) as ngspice's mos1 computes it: body effect, channel-length
 /// modulation, bulk junction diodes with gmin, drain/source series resistances, Meyer gate charge,

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Shichman–Hodges (level 1) MOSFET model parameters with ngspice's defaults and its derivation of
 /// missing process parameters (KP from U0 and TOX, PHI and GAMMA and VTO from NSUB).

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A deck elaborated for simulation: numbered unknowns, bound devices and the fixed sparse pattern.
 ///
@@ -21,11 +25,15 @@ final class Circuit {
     private(set) var nodeDiagonals: [MatrixSlot] = []
     private(set) var nonzeros = 0
     private(set) var lu: SparseLU!
+    /// `.nodeset` values by unknown, held during the first Newton iteration of an operating point.
+    private(set) var nodesets: [(slot: MatrixSlot, unknown: Unknown, value: Double)] = []
     /// Absolute circuit and nominal temperatures in kelvin.
     let temperature: Double
     let nominalTemperature: Double
 
     var size: Int { unknownNames.count }
+    /// Non-fatal notes from elaboration (a model card's ignored parameters), one line each.
+    var warnings: [String] = []
     /// Ground is unknown −1 (see `Unknown`).
     let ground = Unknown(index: -1)
 
@@ -66,7 +74,7 @@ final class Circuit {
         }
         guard size > 0 else { throw SimulationError(.badValue, "the circuit has no nodes besides ground") }
         branchOutputOrder = Circuit.ngspiceBranchOrder(deck.elements, branches: branches)
-        try bindPattern()
+        try bindPattern(deck)
     }
 
     /// Allocates a new unknown (a device-internal node or a branch current).
@@ -129,9 +137,15 @@ final class Circuit {
             return try Diode(name: e.name, anode: nodes[0], cathode: nodes[1], model: DiodeModel(card: card),
                              area: area, off: off, circuit: self, location: e.location)
         case .mosfet(let model, let instance):
+            if deck.models[model.lowercased()] == nil, let card = try Circuit.binnedCard(model, for: e, instance: instance, in: deck) {
+                return try makeBSIMLite(e, nodes: nodes, card: card, instance: instance)
+            }
             let card = try Circuit.model(model, types: ["nmos", "pmos"], for: e, in: deck)
+            if card.level == 8 || card.level == 49 {
+                return try makeBSIMLite(e, nodes: nodes, card: card, instance: instance)
+            }
             guard card.level == 1 else {
-                throw SimulationError(.unsupported, "model '\(card.name)' is level \(card.level); only level 1 MOSFETs are supported",
+                throw SimulationError(.unsupported, "model '\(card.name)' is level \(card.level); supported MOSFET levels are 1, 8 and 49 (BSIM3v3.3)",
                                       subject: e.name, location: card.location)
             }
             return try MOS1(name: e.name, nodes: nodes, model: MOS1Model(card: card, circuit: self),
@@ -168,11 +182,16 @@ final class Circuit {
         return order
     }
 
-    private func bindPattern() throws {
+    private func bindPattern(_ deck: Deck) throws {
         let binder = SlotBinder(size: size)
         for pass in 0..<2 {
             for device in devices { device.bind(binder) }
             nodeDiagonals = (0..<size).filter { !isBranch[$0] }.map { binder.slot(Unknown(index: $0), Unknown(index: $0)) }
+            nodesets = deck.nodesets.sorted { $0.key < $1.key }.compactMap { name, value in
+                guard let i = nodeIndex[name.lowercased()] else { return nil }
+                let u = Unknown(index: i)
+                return (binder.slot(u, u), u, value)
+            }
             if pass == 0 { binder.finishCollecting() }
         }
         nonzeros = binder.nonzeros

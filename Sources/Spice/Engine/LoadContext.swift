@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How far the Newton iteration is: the first iteration seeds junctions, the small-signal load at the
 /// converged point skips limiting.
 enum LoadMode: Sendable { case initJunction, float, smallSignal }
@@ -73,5 +79,3 @@ struct ACSourceContext {
         im[u.index] += sign * magnitude * sin(phase)
     }
 }
-
-import Foundation

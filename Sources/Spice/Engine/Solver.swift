@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Newton–Raphson on the circuit's DC equations, with ngspice's convergence test and its gmin and
 /// source stepping fallbacks; all buffers are allocated once per circuit.
@@ -34,6 +38,8 @@ final class Solver {
         xStorage = .allocate(capacity: n + 1); xStorage.initialize(repeating: 0)
     }
 
+    static let nodesetConductance = 1e10
+
     deinit { matrixStorage.deallocate(); rhsStorage.deallocate(); xStorage.deallocate() }
 
     /// Pointers offset so that index −1 (ground) is the first storage entry.
@@ -62,6 +68,13 @@ final class Solver {
         for device in devices { device.load(&context) }
         if diagonalGmin != 0 {
             for slot in circuit.nodeDiagonals { matrix[slot.index] += diagonalGmin }
+        }
+        // ngspice holds `.nodeset` nodes with a large conductance while junctions are initialised.
+        if mode == .initJunction {
+            for nodeset in circuit.nodesets {
+                matrix[nodeset.slot.index] += Solver.nodesetConductance
+                rhs[nodeset.unknown.index] += Solver.nodesetConductance * nodeset.value
+            }
         }
         return context.limited
     }

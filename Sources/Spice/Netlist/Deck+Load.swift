@@ -1,5 +1,13 @@
 import Foundation
 
+/// The ngspice-dialect front end: reading, flattening and evaluating a deck.
+///
+/// Phases: `LineReader` joins `+` continuations, drops `*`/`;`/`$ ` comments and splices `.include` and
+/// `.lib file section` in place; `StructureParser` builds the `.subckt` tree and collects dot cards;
+/// `Elaborator` evaluates `.param` expressions (scoped like ngspice's numparam: instance values, then
+/// subcircuit defaults and `.param` lines, then the caller's scope), flattens instances with ngspice's
+/// names (`m.xi1.m1`, node `xi1.net`, local model `xi1:nch`) and evaluates the analyses.
+/// Anything outside the supported subset is a `NetlistError` naming file and line.
 extension Deck {
     /// Reads a deck file (title line first), resolving `.include`/`.lib` relative to the including file.
     public static func load(path: String) throws -> Deck {
@@ -16,8 +24,7 @@ extension Deck {
         var reader = LineReader()
         var expanded: [Line] = []
         expanded.reserveCapacity(lines.count)
-        let resolvedDirectory = LineReader.resolve(directory, in: ".")
-        try reader.expand(lines, directory: resolvedDirectory, stack: [], into: &expanded)
+        try reader.expand(lines, directory: directory, stack: [], into: &expanded)
         var structure = StructureParser()
         try structure.parse(expanded)
         return try Elaborator(title: title ?? "", structure: structure).run()

@@ -30,6 +30,9 @@ public struct Deck: Sendable {
     /// `.save`, `.print`, `.plot`, `.probe`, `.four` and `.width` cards (lowercased, keyword included);
     /// they choose what is printed or kept, never what is computed.
     public var outputCards: [Card] = []
+    /// What ngspice accepts with a warning, as `file:line: message`: a redefined `.subckt` or `.model`
+    /// (the first definition wins, as in ngspice 39).
+    public var warnings: [String] = []
 
     public init(title: String, elements: [Element] = [], models: [String: ModelCard] = [:],
                 analyses: [Analysis] = [], options: Options = Options(),
@@ -127,6 +130,10 @@ public struct MOSInstance: Sendable {
     public var nrd: Double?
     public var nrs: Double?
     public var off: Bool
+    /// Other instance parameters as written, lowercased and unscaled (`nf`, `sa`, `sb`, `sd`, `mult`,
+    /// `delvto`, ...): the front end accepts the BSIM instance names ngspice knows; the device decides
+    /// which it honours and must reject the rest.
+    public var extra: [String: Double] = [:]
     public init(w: Double? = nil, l: Double? = nil, m: Double = 1, ad: Double? = nil, as: Double? = nil,
                 pd: Double? = nil, ps: Double? = nil, nrd: Double? = nil, nrs: Double? = nil, off: Bool = false) {
         self.w = w; self.l = l; self.m = m; self.ad = ad; self.as = `as`; self.pd = pd; self.ps = ps

@@ -29,7 +29,32 @@ public struct Expression: Sendable, CustomStringConvertible {
     public static func parse(_ text: String) throws -> Expression {
         var p = ExpressionParser(bytes: Array(text.utf8), text: text)
         let node = try p.parseTop()
+        // Long operator chains (`1+1+...+1`) parse without recursion but build deep trees; bound the
+        // tree so evaluation cannot exhaust the stack.
+        if treeDepth(node) > maximumTreeDepth {
+            throw NetlistError("expression has more than \(maximumTreeDepth) levels of operators")
+        }
         return Expression(text: text, root: node)
+    }
+
+    /// Deepest operator tree accepted.
+    public static let maximumTreeDepth = 2000
+
+    /// The tree's depth, computed without recursion.
+    static func treeDepth(_ root: Node) -> Int {
+        var stack: [(Node, Int)] = [(root, 1)]
+        var deepest = 0
+        while let (n, d) = stack.popLast() {
+            deepest = Swift.max(deepest, d)
+            switch n {
+            case .number, .name: break
+            case .unary(_, let a): stack.append((a, d + 1))
+            case .binary(_, let a, let b): stack.append((a, d + 1)); stack.append((b, d + 1))
+            case .ternary(let a, let b, let c): stack.append((a, d + 1)); stack.append((b, d + 1)); stack.append((c, d + 1))
+            case .call(_, let args): for a in args { stack.append((a, d + 1)) }
+            }
+        }
+        return deepest
     }
 
     public var description: String { text }

@@ -95,6 +95,9 @@ extension Elaborator {
     static let maximumSweepPoints = 10_000_000
 
     func dcSweeps(_ t: [Token]) throws -> [DCSweep] {
+        if t.count > 1, let w = t[1].word, ["dec", "oct", "lin", "list"].contains(w) {
+            throw NetlistError(".dc: '\(w)' sweeps are not supported (ngspice 39 takes 'source start stop step')")
+        }
         guard t.count == 4 || t.count == 8 else {
             throw NetlistError(".dc expects 'source start stop step' once or twice, found \(t.count) values")
         }

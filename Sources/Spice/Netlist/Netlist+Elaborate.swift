@@ -1,19 +1,32 @@
 /// Parameter values visible at one level of the hierarchy, evaluated lazily and cached.
 final class ParamScope {
+    /// How many parameter evaluations are in progress, shared by a scope and its children.
+    final class Nesting { var depth = 0 }
+    /// Deepest chain of parameters defined through each other (`a1=a2`, `a2=a3`, ...) accepted.
+    static let maximumNesting = 500
+
     let parent: ParamScope?
+    let nesting: Nesting
     var pending: [String: Expression] = [:]
     var values: [String: Double] = [:]
     private var active: Set<String> = []
 
-    init(parent: ParamScope?) { self.parent = parent }
+    init(parent: ParamScope?) {
+        self.parent = parent
+        self.nesting = parent?.nesting ?? Nesting()
+    }
 
     /// The value of `name` here or in an enclosing scope; nil when undefined. A name that refers to
     /// itself (`w='w*2'` on an instance line) reads the enclosing scope's value.
     func lookup(_ name: String) throws -> Double? {
         if let v = values[name] { return v }
         if let e = pending[name], !active.contains(name) {
+            guard nesting.depth < Self.maximumNesting else {
+                throw NetlistError("parameters defined through more than \(Self.maximumNesting) levels ('\(name)')")
+            }
+            nesting.depth += 1
             active.insert(name)
-            defer { active.remove(name) }
+            defer { active.remove(name); nesting.depth -= 1 }
             let v = try e.evaluate { try self.lookup($0) }
             guard v.isFinite else { throw NetlistError("parameter '\(name)' = '\(e.text)' is not a finite number") }
             values[name] = v
@@ -42,6 +55,14 @@ final class Elaborator {
 
     /// Flattened elements accepted before the deck counts as runaway (exponential subcircuit fan-out).
     static let maximumElements = 5_000_000
+    /// MOSFET instance parameters beyond W/L/M/AD/AS/PD/PS/NRD/NRS that BSIM3/BSIM4 instances take in
+    /// ngspice; kept in `MOSInstance.extra` for the device to honour or reject.
+    static let extraMOSParameters: Set<String> = ["nf", "sa", "sb", "sd", "sca", "scb", "scc", "sc", "min", "mult",
+                                                  "delvto", "mulu0", "xgw", "ngcon", "rgatemod", "rbodymod",
+                                                  "trnqsmod", "acnqsmod", "geomod", "rgeomod", "delk1", "delnfct",
+                                                  "wnflag", "temp", "dtemp"]
+    /// Deepest chain of subcircuit instances accepted (each level costs stack).
+    static let maximumNesting = 200
 
     var deck: Deck
     let structure: StructureParser
@@ -62,17 +83,20 @@ final class Elaborator {
         deck.elements.reserveCapacity(structure.elementCount)
         let top = Frame(def: main, prefix: "", nodeMap: [:], scope: global, multiplier: 1)
         try expand(top)
+        try checkDuplicates()
         try applyCards()
         deck.controlLines = structure.controlLines
+        deck.warnings = structure.warnings + deck.warnings
         return deck
     }
 
     // MARK: - Parameters and values
 
-    func defineParams(of def: SubcircuitDefinition, in scope: ParamScope) throws {
+    /// Defines the `.param` lines of `def` in `scope`, except names an instance line set (`fixed`).
+    func defineParams(of def: SubcircuitDefinition, in scope: ParamScope, fixed: Set<String> = []) throws {
         var order: [(String, SourceLocation)] = []
         for case .param(let assignments, let location) in def.body {
-            for (name, text) in assignments {
+            for (name, text) in assignments where !fixed.contains(name) {
                 do { scope.pending[name] = try expression(text) } catch let e as NetlistError { throw e.located(location) }
                 scope.values[name] = nil
                 order.append((name, location))
@@ -125,6 +149,26 @@ final class Elaborator {
         return s
     }
 
+    /// ngspice refuses a deck that names two elements alike ("device already exists").
+    func checkDuplicates() throws {
+        var seen = Set<String>(minimumCapacity: deck.elements.count)
+        for k in deck.elements.indices where !seen.insert(deck.elements[k].name).inserted {
+            let name = deck.elements[k].name
+            let first = deck.elements.first { $0.name == name }!
+            throw NetlistError("duplicate element name '\(name)' (first at \(first.location))", at: deck.elements[k].location)
+        }
+        // F and H need their controlling voltage source, flattened in the same instance.
+        for e in deck.elements {
+            switch e.kind {
+            case .cccs(_, let control), .ccvs(_, let control):
+                guard seen.contains(control) else {
+                    throw NetlistError("\(e.name): controlling voltage source '\(control)' not found", at: e.location)
+                }
+            default: break
+            }
+        }
+    }
+
     // MARK: - Names
 
     func node(_ n: String, _ f: Frame) -> String {
@@ -163,8 +207,16 @@ final class Elaborator {
                     }
                     var parameters: [String: Double] = [:]
                     for (k, t) in named { parameters[k] = try value(t, f.scope) }
+                    if let level = parameters["level"], level != level.rounded() || level < 1 || level > 1000 {
+                        throw NetlistError(".model \(name): level must be a whole number from 1 to 1000, found \(level)")
+                    }
                     let flat = f.prefix.isEmpty ? name : f.prefix + ":" + name
-                    deck.models[flat] = ModelCard(name: flat, type: type, parameters: parameters, location: location)
+                    if let first = deck.models[flat] {
+                        // ngspice 39 keeps the first card of a name.
+                        deck.warnings.append("\(location): redefinition of .model \(name) ignored (first at \(first.location))")
+                    } else {
+                        deck.models[flat] = ModelCard(name: flat, type: type, parameters: parameters, location: location)
+                    }
                 } catch let e as NetlistError { throw e.located(location) }
             case .element(let line):
                 do { try element(line.name, try line.arguments(), line.location, f) } catch let e as NetlistError {
@@ -183,8 +235,8 @@ final class Elaborator {
         // Fast path for the plain `r1 a b 1k` form that makes up most large decks.
         if tokens.count == 3, f.multiplier == 1,
            letter == UInt8(ascii: "r") || letter == UInt8(ascii: "c") || letter == UInt8(ascii: "l"),
-           case .word(let a) = tokens[0], case .word(let b) = tokens[1], case .word(let v) = tokens[2],
-           let x = SpiceNumber.parse(v) {
+           case .word(let a) = tokens[0], case .word(let b) = tokens[1], tokens[2].isValue {
+            let x = try value(tokens[2], f.scope)
             let kind: Element.Kind = letter == UInt8(ascii: "r") ? .resistor(resistance: x)
                 : letter == UInt8(ascii: "c") ? .capacitor(capacitance: x, initialVoltage: nil)
                 : .inductor(inductance: x, initialCurrent: nil)
@@ -324,6 +376,7 @@ final class Elaborator {
                 case "ps": inst.ps = v * s
                 case "nrd": inst.nrd = v
                 case "nrs": inst.nrs = v
+                case _ where Self.extraMOSParameters.contains(k): inst.extra[k] = v
                 default: throw NetlistError("\(name): unsupported MOSFET instance parameter '\(k)'")
                 }
             }
@@ -362,6 +415,9 @@ final class Elaborator {
         guard nodes.count == def.pins.count else {
             throw NetlistError("\(name): subcircuit '\(subName)' has \(def.pins.count) pins, instance gives \(nodes.count) nodes")
         }
+        guard chain.count <= Self.maximumNesting else {
+            throw NetlistError("\(name): subcircuit instances nested deeper than \(Self.maximumNesting) levels")
+        }
         let id = ObjectIdentifier(def)
         guard !activeDefinitions.contains(id) else {
             throw NetlistError("\(name): subcircuit '\(subName)' instantiates itself")
@@ -375,10 +431,14 @@ final class Elaborator {
         let inner = ParamScope(parent: f.scope)
         var multiplier = f.multiplier
         for (k, t) in def.defaults { inner.pending[k] = try expression(t) }
+        var fixed: Set<String> = []
         for (k, _) in named {
-            if def.defaults.contains(where: { $0.0 == k }) {
+            // ngspice lets an instance set both `.subckt` defaults and the subcircuit's own `.param`
+            // names (sky130 declares W and L that way).
+            if def.defaults.contains(where: { $0.0 == k }) || def.paramNames.contains(k) {
                 inner.pending[k] = nil
                 inner.values[k] = try local.value(k)
+                fixed.insert(k)
             } else if k == "m" {
                 // `m=` on an X line multiplies every device inside (when the subcircuit has no `m` parameter).
                 let m = try local.value(k)
@@ -391,7 +451,7 @@ final class Elaborator {
         for (k, _) in def.defaults {
             do { _ = try inner.value(k) } catch let e as NetlistError { throw e.located(def.location) }
         }
-        try defineParams(of: def, in: inner)
+        try defineParams(of: def, in: inner, fixed: fixed)
         var map: [String: String] = [:]
         map.reserveCapacity(nodes.count)
         for (pin, n) in zip(def.pins, nodes) { map[pin] = node(n, f) }

@@ -8,6 +8,9 @@ struct Line {
 
 /// Reads deck text into logical lines and splices `.include` / `.lib` files in place.
 struct LineReader {
+    /// Dot cards the reader handles itself.
+    static let readerKeywords: Set<String> = [".control", ".include", ".inc", ".lib", ".endl", ".end"]
+
     /// Deepest `.include`/`.lib` nesting accepted before reporting an error.
     static let maximumIncludeDepth = 32
 
@@ -33,7 +36,10 @@ struct LineReader {
             var begin = pos
             defer { pos = next }
             if hasTitle && lineNumber == 1 {
-                title = String(decoding: u[begin..<stop], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                var a = begin, b = stop
+                while a < b, u[a] == 32 || u[a] == 9 { a += 1 }
+                while b > a, u[b - 1] == 32 || u[b - 1] == 9 { b -= 1 }
+                title = String(decoding: u[a..<b], as: UTF8.self)
                 continue
             }
             while begin < stop, u[begin] == 32 || u[begin] == 9 { begin += 1 }
@@ -105,8 +111,9 @@ struct LineReader {
             let line = lines[k]
             k += 1
             guard line.text.utf8.first == UInt8(ascii: ".") else { out.append(line); continue }
+            let keyword = Tokenizer.leadingWord(line.text)
+            guard Self.readerKeywords.contains(keyword) else { out.append(line); continue }
             let words = Self.words(line.text)
-            let keyword = words.first?.lowercased() ?? ""
             switch keyword {
             case ".control":
                 out.append(line)
@@ -188,20 +195,20 @@ struct LineReader {
     /// Whitespace-separated words with quotes removed (file names keep their case).
     static func words(_ s: String) -> [String] {
         var out: [String] = []
-        var cur = ""
-        var quote: Character? = nil
-        for ch in s {
-            if let q = quote {
-                if ch == q { quote = nil } else { cur.append(ch) }
-            } else if ch == "\"" || ch == "'" {
-                quote = ch
-            } else if ch == " " || ch == "\t" {
-                if !cur.isEmpty { out.append(cur); cur = "" }
+        var cur: [UInt8] = []
+        var quote: UInt8 = 0
+        for c in s.utf8 {
+            if quote != 0 {
+                if c == quote { quote = 0 } else { cur.append(c) }
+            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+                quote = c
+            } else if c == 32 || c == 9 {
+                if !cur.isEmpty { out.append(String(decoding: cur, as: UTF8.self)); cur.removeAll(keepingCapacity: true) }
             } else {
-                cur.append(ch)
+                cur.append(c)
             }
         }
-        if !cur.isEmpty { out.append(cur) }
+        if !cur.isEmpty { out.append(String(decoding: cur, as: UTF8.self)) }
         return out
     }
 

@@ -10,6 +10,8 @@ final class SubcircuitDefinition {
     /// Model names defined directly in this body, and the base names of binned sets (`nch` for `nch.1`).
     var modelNames: Set<String> = []
     var binnedBases: Set<String> = []
+    /// Names set by `.param` lines directly in this body.
+    var paramNames: Set<String> = []
 
     init(name: String, pins: [String], defaults: [(String, Token)], location: SourceLocation) {
         self.name = name; self.pins = pins; self.defaults = defaults; self.location = location
@@ -56,12 +58,15 @@ struct StructureParser {
     var cards: [PendingCard] = []
     var controlLines: [Card] = []
     var globals: Set<String> = []
+    var warnings: [String] = []
     /// Element lines read (a capacity hint for the flat element list).
     var elementCount = 0
 
     static let elementLetters: Set<UInt8> = Set("rclvieghfdmx".utf8)
+    /// Cards that make no sense inside a subcircuit. (`.options` and `.temp` are global wherever they
+    /// stand, as in ngspice, so foundry files may put them inside a `.subckt`.)
     static let topOnly: Set<String> = [
-        ".options", ".option", ".opt", ".temp", ".ic", ".nodeset", ".op", ".dc", ".ac", ".tran", ".noise",
+        ".ic", ".nodeset", ".op", ".dc", ".ac", ".tran", ".noise",
         ".meas", ".measure", ".save", ".print", ".plot", ".probe", ".four", ".width", ".control", ".endc",
     ]
 
@@ -105,7 +110,12 @@ struct StructureParser {
                 guard let name = words.first else { throw NetlistError(".subckt: missing name", at: line.location) }
                 let def = SubcircuitDefinition(name: name, pins: Array(words.dropFirst()).map(Self.canonicalNode),
                                                defaults: named, location: line.location)
-                current.subcircuits[name] = def
+                if let first = current.subcircuits[name] {
+                    // ngspice 39 keeps the first definition ("redefinition of .subckt ..., ignored").
+                    warnings.append("\(line.location): redefinition of .subckt \(name) ignored (first at \(first.location))")
+                } else {
+                    current.subcircuits[name] = def
+                }
                 stack.append(def)
             case ".ends":
                 guard stack.count > 1 else { throw NetlistError("'.ends' without '.subckt'", at: line.location) }
@@ -117,6 +127,7 @@ struct StructureParser {
             case ".param":
                 let assignments = try Tokenizer.paramAssignments(line.text[keywordEnd...], at: line.location)
                 current.body.append(.param(assignments, line.location))
+                for (name, _) in assignments { current.paramNames.insert(name) }
             case ".model":
                 var tokens = Array(try Tokenizer.tokens(line.text, at: line.location).dropFirst())
                 guard tokens.count >= 2, let name = tokens[0].word, let type = tokens[1].word else {

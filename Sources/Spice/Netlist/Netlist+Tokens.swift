@@ -34,16 +34,15 @@ enum Tokenizer {
         }!
     }
 
-    /// The line's first word, lowercased (an element name), up to whitespace or punctuation.
+    /// The line's first word, lowercased (an element name or a dot keyword), up to whitespace or punctuation.
     static func leadingWord(_ text: String) -> String {
-        var end = text.utf8.startIndex
-        for c in text.utf8 {
-            if c == 32 || c == 9 || c == UInt8(ascii: ",") || c == UInt8(ascii: "(") || c == UInt8(ascii: ")")
-                || c == UInt8(ascii: "=") || c == UInt8(ascii: "{") || c == UInt8(ascii: "'") || c == UInt8(ascii: "\"")
-                || c == UInt8(ascii: "}") { break }
-            end = text.utf8.index(after: end)
-        }
-        return String(text[..<end]).lowercased()
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { u in
+            var end = 0
+            while end < u.count, !isSeparator(u[end]), u[end] != UInt8(ascii: "\""), u[end] != UInt8(ascii: "}") { end += 1 }
+            return lower(u[0..<end])
+        }!
     }
 
     static func tokens(bytes u: UnsafeBufferPointer<UInt8>, at location: SourceLocation, skippingFirst: Bool) throws -> [Token] {

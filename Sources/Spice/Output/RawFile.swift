@@ -13,6 +13,9 @@ import Foundation
 /// per point the point index, then one number or `re,im` pair per vector) or `Binary:` (little-endian
 /// IEEE doubles, point after point, two per value in complex plots).
 ///
+/// Ascii plots written here end with one blank line (ngspice's `write` command does the same; `ngspice -b
+/// -r` does not), so that readers which need a separator between plots, such as spicelib, read them.
+///
 /// Writing follows ngspice's naming: a voltage vector named `out` is written `v(out)`, a current named
 /// `v1#branch` is written `i(v1)`; names that already carry parentheses are kept. Reading keeps names
 /// exactly as the file spells them and numbers plots in file order (`op1`, `dc1`, `ac1`, ...). Note that
@@ -133,6 +136,9 @@ extension RawFile {
                         out.append(0x0A)
                     }
                 }
+                // A blank line after each plot's values, as ngspice's `write` command leaves: ngspice
+                // ignores it, and readers such as spicelib need it to find where the next plot starts.
+                out.append(0x0A)
             }
         }
         return out
@@ -353,7 +359,8 @@ extension RawFile {
 
         mutating func readVariables(count: Int) throws -> [(name: String, type: Vector.Quantity)] {
             var result: [(name: String, type: Vector.Quantity)] = []
-            result.reserveCapacity(count)
+            // The count comes from the header: never trust it for an allocation larger than the file.
+            result.reserveCapacity(min(count, bytes.count))
             for expected in 0..<count {
                 let at = line
                 guard let text = nextLine() else {
@@ -379,7 +386,9 @@ extension RawFile {
         mutating func readBinary(variables: Int, points: Int, complex: Bool)
             throws -> (re: [[Double]], im: [[Double]]) {
             let perValue = complex ? 2 : 1
-            let (size, overflow) = points.multipliedReportingOverflow(by: variables * perValue * 8)
+            let (perPoint, overflowA) = variables.multipliedReportingOverflow(by: perValue * 8)
+            let (size, overflowB) = points.multipliedReportingOverflow(by: perPoint)
+            let overflow = overflowA || overflowB
             guard !overflow, size <= bytes.count - offset else {
                 throw RawFileError(file: file, position: .byteOffset(offset), message:
                     "binary data truncated: \(points) points of \(variables) \(complex ? "complex" : "real") values need \(overflow ? "too many" : String(size)) bytes, \(bytes.count - offset) remain")
@@ -412,9 +421,11 @@ extension RawFile {
             throws -> (re: [[Double]], im: [[Double]]) {
             var re = [[Double]](repeating: [], count: variables)
             var im = [[Double]](repeating: [], count: complex ? variables : 0)
+            // Each ascii value takes at least two bytes, which bounds what the header's count can allocate.
+            let reserve = min(points, (bytes.count - offset) / 2 + 1)
             for v in 0..<variables {
-                re[v].reserveCapacity(points)
-                if complex { im[v].reserveCapacity(points) }
+                re[v].reserveCapacity(reserve)
+                if complex { im[v].reserveCapacity(reserve) }
             }
             for point in 0..<points {
                 guard let indexToken = nextToken() else {

@@ -1,0 +1,166 @@
+import Foundation
+
+/// The terminal charges of BSIM3v3.3's capmod=2 (the smooth, charge-conserving model) in the channel
+/// frame, with their derivatives with respect to the frame's Vgs, Vds and Vbs.
+struct BSIMLiteCharges {
+    var gate: Dual, drain: Dual, source: Dual, bulk: Dual
+}
+
+extension BSIMLiteModel {
+    /// Intrinsic gate, drain, source and bulk charges (capmod=2 with the XPART partition) at frame voltages
+    /// `vgs`, `vds` ≥ 0, given the DC evaluation at the same point (ngspice's `b3ld`, manual ch. 4).
+    func charges(_ s: BSIMLiteSize, _ c: BSIMLiteChannel, vgs vgsValue: Double, vds vdsValue: Double) -> BSIMLiteCharges {
+        let vgs = Dual(vgsValue, g: 1), vds = Dual(vdsValue, d: 1)
+        let delta3 = 0.02, delta4 = 0.02
+        let coxWL = cox * s.weffCV * s.leffCV
+        let vbseffCV = c.vbseff.v < 0 ? c.vbseff : s.phi - c.phis
+
+        // The charge model's own Vgsteff (NOFF = 1, VOFFCV = 0).
+        let t0n = s.vtm * c.n
+        let vgstNVt = c.vgst / t0n
+        let vgsteff: Dual
+        if vgstNVt.v > BSIMConstant.expThreshold {
+            vgsteff = c.vgst
+        } else if vgstNVt.v < -BSIMConstant.expThreshold {
+            vgsteff = t0n * Foundation.log(1 + BSIMConstant.minExp)
+        } else {
+            vgsteff = t0n * log(1 + exp(vgstNVt))
+        }
+
+        // Accumulation and depletion charges around the zero-bias flat band VFBZB.
+        let vfb = s.vfbzb
+        let v3 = vfb - vgs + vbseffCV - delta3
+        let root = vfb <= 0 ? sqrt(v3 * v3 - 4 * delta3 * vfb) : sqrt(v3 * v3 + 4 * delta3 * vfb)
+        let vfbeff = vfb - 0.5 * (v3 + root)
+        let qac0 = coxWL * (vfbeff - vfb)
+        let half = 0.5 * s.k1ox
+        let t3 = vgs - vfbeff - vbseffCV - vgsteff
+        let t1: Dual
+        if s.k1ox == 0 { t1 = Dual(0) } else if t3.v < 0 { t1 = half + t3 / s.k1ox } else { t1 = sqrt(half * half + t3) }
+        let qsub0 = s.k1ox == 0 ? Dual(0) : coxWL * s.k1ox * (t1 - half)
+
+        // Inversion charge with the smoothed CV saturation voltage.
+        let abulkCV = c.abulk0 * s.abulkCVfactor
+        let vdsatCV = vgsteff / abulkCV
+        let v4 = vdsatCV - vds - delta4
+        let r4 = sqrt(v4 * v4 + 4 * delta4 * vdsatCV)
+        var vdseffCV = vdsatCV - 0.5 * (v4 + r4)
+        // ngspice zeroes VdseffCV at Vds = 0 exactly, keeping only its partial slope in Vds.
+        if vdsValue == 0 { vdseffCV = Dual(0, d: 0.5 * (1 + v4.v / r4.v)) }
+        let a = abulkCV * vdseffCV
+        let t1q = 12 * (vgsteff - 0.5 * a + 1e-20)
+        let t3q = a * (vdseffCV / t1q)
+        var qgate = coxWL * (vgsteff - 0.5 * vdseffCV + t3q)
+        var qbulk = coxWL * (1 - abulkCV) * (0.5 * vdseffCV - t3q)
+        let qsrc: Dual
+        if xpart > 0.5 {
+            qsrc = -coxWL * (0.5 * vgsteff + 0.25 * a - a * a / (2 * t1q))
+        } else if xpart < 0.5 {
+            let t1y = t1q / 12
+            let t2y = 0.5 * coxWL / (t1y * t1y)
+            let t3y = vgsteff * (2 * a * a / 3 + vgsteff * (vgsteff - 4 * a / 3)) - 2 * a * a * a / 15
+            qsrc = -(t2y * t3y)
+        } else {
+            qsrc = -0.5 * (qgate + qbulk)
+        }
+        qgate = qgate + qac0 + qsub0
+        qbulk = qbulk - (qac0 + qsub0)
+        let qdrn = -(qgate + qbulk + qsrc)
+        return BSIMLiteCharges(gate: qgate, drain: qdrn, source: qsrc, bulk: qbulk)
+    }
+}
+
+/// Capacitances of one instance at its operating point, per unit M: the intrinsic matrix C[i][j] =
+/// ∂Q_i/∂V_j over (gate, drain, source, bulk) in physical terminal order, the bias-dependent overlaps and
+/// the bulk junctions.
+struct BSIMLiteCapacitances {
+    var intrinsic: [[Double]]
+    /// ngspice's cggb, cgdb, cgsb ... in the channel frame (what `@m1[cgg]` reports).
+    var frame: [[Double]]
+    var cgdo: Double, cgso: Double, cgbo: Double
+    var capbd: Double, capbs: Double
+}
+
+extension BSIMLite {
+    /// The capacitances at the present operating point.
+    var capacitances: BSIMLiteCapacitances {
+        let forward = mode > 0
+        let c = channel ?? (forward ? model.channel(size, vgs: vgs, vds: vds, vbs: vbs)
+                                    : model.channel(size, vgs: vgs - vds, vds: -vds, vbs: vbd))
+        let q = forward ? model.charges(size, c, vgs: vgs, vds: vds) : model.charges(size, c, vgs: vgs - vds, vds: -vds)
+        // Frame matrix over (g, d, s, b) of the frame; the source column is minus the sum of the others.
+        func row(_ x: Dual) -> [Double] { [x.g, x.d, -(x.g + x.d + x.b), x.b] }
+        let frame = [row(q.gate), row(q.drain), row(q.source), row(q.bulk)]
+        // Physical order: in reverse mode the frame's drain is the physical source.
+        let map = forward ? [0, 1, 2, 3] : [0, 2, 1, 3]
+        var intrinsic = [[Double]](repeating: [0, 0, 0, 0], count: 4)
+        for i in 0..<4 { for j in 0..<4 { intrinsic[map[i]][map[j]] = frame[i][j] } }
+
+        // Overlaps, capmod=2: smooth bias dependence of CGDL/CGSL below flat band.
+        func overlap(_ v: Double, constant: Double, lightlyDoped: Double) -> Double {
+            let delta1 = 0.02
+            let t0 = v + delta1
+            let t1 = (t0 * t0 + 4 * delta1).squareRoot()
+            let t2 = 0.5 * (t0 - t1)
+            let t3 = size.weffCV * lightlyDoped
+            let t4 = (1 - 4 * t2 / size.ckappa).squareRoot()
+            return constant + t3 - t3 * (1 - 1 / t4) * (0.5 - 0.5 * t0 / t1)
+        }
+        let cgdo = overlap(vgs - vds, constant: size.cgdoTotal, lightlyDoped: size.cgdl)
+        let cgso = overlap(vgs, constant: size.cgsoTotal, lightlyDoped: size.cgsl)
+
+        // Bulk junctions: bottom, field-oxide sidewall and gate-edge sidewall parts.
+        func junctionCap(_ v: Double, area: Double, perimeter: Double) -> Double {
+            let bottom = model.cj * area
+            let (side, gateSide) = perimeter < size.weff
+                ? (0.0, model.cjswg * perimeter)
+                : (model.cjsw * (perimeter - size.weff), model.cjswg * size.weff)
+            let parts = [(bottom, model.mj, model.pb), (side, model.mjsw, model.pbsw), (gateSide, model.mjswg, model.pbswg)]
+            if v == 0 { return bottom + side + gateSide }
+            if v < 0 {
+                return parts.reduce(0) { sum, p in
+                    p.0 > 0 ? sum + p.0 * Foundation.exp(-p.1 * Foundation.log(1 - v / p.2)) : sum
+                }
+            }
+            return parts.reduce(0) { $0 + $1.0 + v * $1.0 * $1.1 / $1.2 }
+        }
+        return BSIMLiteCapacitances(
+            intrinsic: intrinsic, frame: frame, cgdo: cgdo, cgso: cgso, cgbo: size.cgboTotal,
+            capbd: junctionCap(vbd, area: drainArea, perimeter: drainPerimeter),
+            capbs: junctionCap(vbs, area: sourceArea, perimeter: sourcePerimeter))
+    }
+
+    func loadReactive(_ context: ReactiveContext) {
+        let caps = capacitances
+        let m = self.m
+        let slots: [[MatrixSlot]] = [
+            [s.gg, s.gdp, s.gsp, s.gb], [s.dpg, s.dpdp, s.dpsp, s.dpb],
+            [s.spg, s.spdp, s.spsp, s.spb], [s.bg, s.bdp, s.bsp, s.bb],
+        ]
+        for i in 0..<4 { for j in 0..<4 { context.add(m * caps.intrinsic[i][j], at: slots[i][j]) } }
+        func cap(_ c: Double, _ aa: MatrixSlot, _ bb: MatrixSlot, _ ab: MatrixSlot, _ ba: MatrixSlot) {
+            context.add(m * c, at: aa); context.add(m * c, at: bb); context.add(-m * c, at: ab); context.add(-m * c, at: ba)
+        }
+        cap(caps.cgdo, s.gg, s.dpdp, s.gdp, s.dpg)
+        cap(caps.cgso, s.gg, s.spsp, s.gsp, s.spg)
+        cap(caps.cgbo, s.gg, s.bb, s.gb, s.bg)
+        cap(caps.capbd, s.bb, s.dpdp, s.bdp, s.dpb)
+        cap(caps.capbs, s.bb, s.spsp, s.bsp, s.spb)
+    }
+
+    /// Charge-model operating-point quantities by ngspice's names (`cgg`, `cgs`, `cgd`, `cbg`...: the
+    /// intrinsic ∂Q/∂V in the channel frame; `capbd`, `capbs`: junctions), scaled by M; nil when unknown.
+    func chargeParameter(_ name: String) -> Double? {
+        let index: [Character: Int] = ["g": 0, "d": 1, "s": 2, "b": 3]
+        switch name {
+        case "capbd": return m * capacitances.capbd
+        case "capbs": return m * capacitances.capbs
+        case "cgdo": return m * capacitances.cgdo
+        case "cgso": return m * capacitances.cgso
+        default: break
+        }
+        let chars = Array(name)
+        guard chars.count == 3, chars[0] == "c", let i = index[chars[1]], let j = index[chars[2]] else { return nil }
+        return m * capacitances.frame[i][j]
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+
+/// A BSIM-lite MOSFET instance: the analog subset of BSIM3v3.3 (ngspice `level=8 version=3.3.0`) with
+/// exact forward-mode derivatives, ngspice's Newton limiting, bulk junction diodes, optional RSH series
+/// resistances and the capmod=2 charges for AC. Voltages are handled in the device's own polarity
+/// (multiplied by `type`), as ngspice does.
+final class BSIMLite: Device {
+    let name: String
+    let location: SourceLocation
+    let model: BSIMLiteModel
+    let size: BSIMLiteSize
+    let type: Double
+    let drain: Unknown, gate: Unknown, source: Unknown, bulk: Unknown
+    let drainPrime: Unknown, sourcePrime: Unknown
+    let w: Double, l: Double, m: Double
+    let drainArea: Double, sourceArea: Double, drainPerimeter: Double, sourcePerimeter: Double
+    let drainConductance: Double, sourceConductance: Double
+    let drainSatCurrent: Double, sourceSatCurrent: Double
+    /// Junction voltage above which ngspice linearizes the diode current (IJTH), and the current there.
+    let vjdm: Double, vjsm: Double, isEvjdm: Double, isEvjsm: Double
+    let off: Bool
+    // State of the last load (ngspice's state0 and instance values), device polarity.
+    private(set) var vbs = 0.0, vgs = 0.0, vds = 0.0, vbd = 0.0
+    private(set) var von = 0.0, vdsat = 0.0, mode = 1.0
+    private(set) var cdrain = 0.0, cd = 0.0, cbs = 0.0, cbd = 0.0
+    private(set) var gm = 0.0, gds = 0.0, gmbs = 0.0, gbd = 0.0, gbs = 0.0
+    private(set) var channel: BSIMLiteChannel?
+    var s: Slots!
+
+    struct Slots {
+        var dd, gg, ss, bb, dpdp, spsp, ddp, gb, gdp, gsp, ssp, bg, bdp, bsp, dpd, dpg, dpb, dpsp, spg, sps, spb, spdp: MatrixSlot
+    }
+
+    init(name: String, nodes: [Unknown], model: BSIMLiteModel, instance: MOSInstance, circuit: Circuit,
+         location: SourceLocation) throws {
+        self.name = name; self.location = location; self.model = model; type = model.type
+        drain = nodes[0]; gate = nodes[1]; source = nodes[2]; bulk = nodes[3]
+        off = instance.off
+        // BSIM3's instance defaults: W = L = 5 µm, no junction area or perimeter, one square of RSH.
+        w = instance.w ?? 5e-6
+        l = instance.l ?? 5e-6
+        m = instance.m
+        guard w > 0, l > 0, m > 0 else {
+            throw SimulationError(.badValue, "MOSFET '\(name)': needs W > 0, L > 0 and M > 0 (W=\(w), L=\(l), M=\(m))",
+                                  subject: name, location: location)
+        }
+        drainArea = instance.ad ?? 0; sourceArea = instance.as ?? 0
+        drainPerimeter = instance.pd ?? 0; sourcePerimeter = instance.ps ?? 0
+        let size = try model.sized(l: l, w: w, temp: circuit.temperature, instance: name, location: location)
+        self.size = size
+        let rd = model.rsh * (instance.nrd ?? 1), rs = model.rsh * (instance.nrs ?? 1)
+        drainConductance = rd > 0 ? m / rd : 0
+        sourceConductance = rs > 0 ? m / rs : 0
+        drainPrime = drainConductance != 0 ? circuit.newUnknown("\(name)#drain", branch: false) : drain
+        sourcePrime = sourceConductance != 0 ? circuit.newUnknown("\(name)#source", branch: false) : source
+
+        // Junction saturation currents; ngspice uses 1e-14 A when neither area nor perimeter is given.
+        func satCurrent(_ area: Double, _ perimeter: Double) -> Double {
+            area <= 0 && perimeter <= 0 ? 1e-14 : area * size.jsTemp + perimeter * size.jswTemp
+        }
+        drainSatCurrent = satCurrent(drainArea, drainPerimeter)
+        sourceSatCurrent = satCurrent(sourceArea, sourcePerimeter)
+        let nvtm = size.vtm * model.nj, ijth = model.ijth
+        func limit(_ isat: Double) -> (Double, Double) {
+            guard isat > 0, ijth > 0 else { return (.infinity, 0) }
+            let v = nvtm * log(ijth / isat + 1)
+            return (v, isat * exp(v / nvtm))
+        }
+        (vjdm, isEvjdm) = limit(drainSatCurrent)
+        (vjsm, isEvjsm) = limit(sourceSatCurrent)
+    }
+
+    func bind(_ b: SlotBinder) {
+        let d = drain, g = gate, sn = source, bn = bulk, dp = drainPrime, sp = sourcePrime
+        s = Slots(dd: b.slot(d, d), gg: b.slot(g, g), ss: b.slot(sn, sn), bb: b.slot(bn, bn),
+                  dpdp: b.slot(dp, dp), spsp: b.slot(sp, sp), ddp: b.slot(d, dp), gb: b.slot(g, bn),
+                  gdp: b.slot(g, dp), gsp: b.slot(g, sp), ssp: b.slot(sn, sp), bg: b.slot(bn, g),
+                  bdp: b.slot(bn, dp), bsp: b.slot(bn, sp), dpd: b.slot(dp, d), dpg: b.slot(dp, g),
+                  dpb: b.slot(dp, bn), dpsp: b.slot(dp, sp), spg: b.slot(sp, g), sps: b.slot(sp, sn),
+                  spb: b.slot(sp, bn), spdp: b.slot(sp, dp))
+    }
+
+    func load(_ context: inout LoadContext) {
+        var vbs: Double, vgs: Double, vds: Double
+        var limited = false
+        switch context.mode {
+        case .initJunction:
+            // ngspice starts an instance just above threshold with a small drain bias.
+            if off { vbs = 0; vgs = 0; vds = 0 } else { vbs = 0; vgs = type * size.vth0 + 0.1; vds = 0.1 }
+            limited = true
+        case .float, .smallSignal:
+            vbs = type * context.voltage(bulk, sourcePrime)
+            vgs = type * context.voltage(gate, sourcePrime)
+            vds = type * context.voltage(drainPrime, sourcePrime)
+            if context.mode == .float {
+                var vgd = vgs - vds
+                let vgdo = self.vgs - self.vds
+                if self.vds >= 0 {
+                    vgs = Limiting.fet(vgs, old: self.vgs, threshold: von)
+                    vds = vgs - vgd
+                    vds = Limiting.drainSource(vds, old: self.vds)
+                    vgd = vgs - vds
+                } else {
+                    vgd = Limiting.fet(vgd, old: vgdo, threshold: von)
+                    vds = vgs - vgd
+                    vds = -Limiting.drainSource(-vds, old: -self.vds)
+                    vgs = vgd + vds
+                }
+                if vds >= 0 {
+                    vbs = Limiting.junction(vbs, old: self.vbs, vt: BSIMConstant.vt0, vcrit: BSIMConstant.vcrit, limited: &limited)
+                } else {
+                    let vbdNew = Limiting.junction(vbs - vds, old: self.vbd, vt: BSIMConstant.vt0,
+                                                   vcrit: BSIMConstant.vcrit, limited: &limited)
+                    vbs = vbdNew + vds
+                }
+            }
+        }
+        evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)
+        if limited { context.limited = true }
+
+        // Norton equivalents (ngspice's sign conventions, in circuit polarity), scaled by M.
+        let vbd = vbs - vds, vgd = vgs - vds
+        let m = self.m
+        let ceqbs = type * (cbs - gbs * vbs) * m
+        let ceqbd = type * (cbd - gbd * vbd) * m
+        let xnrm: Double = mode >= 0 ? 1 : 0, xrev: Double = 1 - xnrm
+        let cdreq = (mode >= 0
+            ? type * (cdrain - gds * vds - gm * vgs - gmbs * vbs)
+            : -type * (cdrain - gds * (-vds) - gm * vgd - gmbs * vbd)) * m
+        context.source(-(ceqbs + ceqbd), at: bulk)
+        context.source(ceqbd - cdreq, at: drainPrime)
+        context.source(cdreq + ceqbs, at: sourcePrime)
+        let gdr = drainConductance, gsr = sourceConductance
+        let gm = self.gm * m, gds = self.gds * m, gmbs = self.gmbs * m, gbd = self.gbd * m, gbs = self.gbs * m
+        context.add(gdr, at: s.dd)
+        context.add(gsr, at: s.ss)
+        context.add(gbd + gbs, at: s.bb)
+        context.add(gdr + gds + gbd + xrev * (gm + gmbs), at: s.dpdp)
+        context.add(gsr + gds + gbs + xnrm * (gm + gmbs), at: s.spsp)
+        context.add(-gdr, at: s.ddp)
+        context.add(-gsr, at: s.ssp)
+        context.add(-gbd, at: s.bdp)
+        context.add(-gbs, at: s.bsp)
+        context.add(-gdr, at: s.dpd)
+        context.add((xnrm - xrev) * gm, at: s.dpg)
+        context.add(-gbd + (xnrm - xrev) * gmbs, at: s.dpb)
+        context.add(-gds - xnrm * (gm + gmbs), at: s.dpsp)
+        context.add(-(xnrm - xrev) * gm, at: s.spg)
+        context.add(-gsr, at: s.sps)
+        context.add(-gbs - (xnrm - xrev) * gmbs, at: s.spb)
+        context.add(-gds - xrev * (gm + gmbs), at: s.spdp)
+    }
+
+    /// One junction's current and conductance (ngspice's BSIM3 diode with IJTH linearization and gmin).
+    private func junction(_ v: Double, isat: Double, vjm: Double, isEvjm: Double, gmin: Double) -> (i: Double, g: Double) {
+        let nvtm = size.vtm * model.nj
+        guard isat > 0 else { return (gmin * v, gmin) }
+        if v < vjm {
+            let e = exp(v / nvtm)
+            return (isat * (e - 1) + gmin * v, isat * e / nvtm + gmin)
+        }
+        let g = isEvjm / nvtm
+        return (isEvjm - isat + g * (v - vjm) + gmin * v, g + gmin)
+    }
+
+    /// Channel and junction currents with their derivatives at device-polarity voltages, per unit M;
+    /// stores them as the device's state.
+    func evaluate(vbs: Double, vgs: Double, vds: Double, gmin: Double) {
+        let vbd = vbs - vds, vgd = vgs - vds
+        (cbs, gbs) = junction(vbs, isat: sourceSatCurrent, vjm: vjsm, isEvjm: isEvjsm, gmin: gmin)
+        (cbd, gbd) = junction(vbd, isat: drainSatCurrent, vjm: vjdm, isEvjm: isEvjdm, gmin: gmin)
+        mode = vds >= 0 ? 1 : -1
+        let c = mode > 0
+            ? model.channel(size, vgs: vgs, vds: vds, vbs: vbs)
+            : model.channel(size, vgs: vgd, vds: -vds, vbs: vbd)
+        channel = c
+        cdrain = c.ids.v
+        gm = c.ids.g; gds = c.ids.d; gmbs = c.ids.b
+        von = c.vth.v
+        vdsat = c.vdsat.v
+        cd = mode * cdrain - cbd
+        self.vbs = vbs; self.vgs = vgs; self.vds = vds; self.vbd = vbd
+    }
+
+    func converged(_ context: LoadContext) -> Bool {
+        let vbs = type * context.voltage(bulk, sourcePrime)
+        let vgs = type * context.voltage(gate, sourcePrime)
+        let vds = type * context.voltage(drainPrime, sourcePrime)
+        let vbd = vbs - vds, vgd = vgs - vds
+        let vgdo = self.vgs - self.vds
+        let delvbs = vbs - self.vbs, delvbd = vbd - self.vbd, delvgs = vgs - self.vgs
+        let delvds = vds - self.vds, delvgd = vgd - vgdo
+        let cdhat = mode >= 0
+            ? cd - gbd * delvbd + gmbs * delvbs + gm * delvgs + gds * delvds
+            : cd - (gbd - gmbs) * delvbd - gm * delvgd + gds * delvds
+        let cbhat = cbs + cbd + gbd * delvbd + gbs * delvbs
+        let reltol = context.reltol, abstol = context.abstol
+        if abs(cdhat - cd) * m >= reltol * max(abs(cdhat), abs(cd)) * m + abstol { return false }
+        return abs(cbhat - (cbs + cbd)) * m <= reltol * max(abs(cbhat), abs(cbs + cbd)) * m + abstol
+    }
+
+    func parameter(_ name: String) -> Double? {
+        switch name {
+        case "gm": gm * m
+        case "gds": gds * m
+        case "gmbs", "gmb": gmbs * m
+        case "gbd": gbd * m
+        case "gbs": gbs * m
+        case "id", "cd": cd * m
+        case "ibd": cbd * m
+        case "ibs": cbs * m
+        case "vth", "von": von
+        case "vdsat": vdsat
+        case "vgs": type * vgs
+        case "vds": type * vds
+        case "vbs": type * vbs
+        case "w": w
+        case "l": l
+        case "m": m
+        default: chargeParameter(name)
+        }
+    }
+}
