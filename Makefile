@@ -5,7 +5,7 @@ CONFIG     ?= release
 SYSTEM_PKGS := libopenblas-dev libsuitesparse-dev
 BIN         = .build/$(CONFIG)/miller
 
-.PHONY: all setup build run test clean
+.PHONY: all setup build run test check-reference clean
 all: build
 
 setup:
@@ -30,6 +30,11 @@ run: build
 test: setup
 	$(SWIFT) build -c $(CONFIG) --product miller
 	$(SWIFT) test -c $(CONFIG)
+
+# The slow checks against the real Qwen2.5 model and llama.cpp's outputs (after
+# ../shared/tools/get-reference-model.sh and scripts/infer/make-real-goldens.sh).
+check-reference: setup
+	MILLER_REFERENCE_CHECKS=1 $(SWIFT) test -c $(CONFIG) --filter ModelRealTests
 
 clean:
 	rm -rf .build

