@@ -5,6 +5,7 @@ import Infer
 /// `miller bench`: prompt-processing and generation throughput, as llama-bench reports them.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Measure prompt-processing and generation tokens/s (mean ± sd) like llama-bench.")
 
     @Option(name: .shortAndLong, help: "Path to a GGUF model.") var model: String

@@ -4,7 +4,9 @@ import Infer
 
 /// `miller chat`: an interactive conversation, streamed; the KV cache carries over between turns.
 struct Chat: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Chat with a model interactively (streaming).")
+    static let configuration = CommandConfiguration(
+        commandName: "chat",
+        abstract: "Chat with a model interactively (streaming).")
 
     @OptionGroup var options: ModelOptions
     @Option(name: .long, help: "System message.") var system: String?

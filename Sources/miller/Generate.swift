@@ -25,6 +25,7 @@ func logLine(_ text: String) { FileHandle.standardError.write(Data((text + "\n")
 /// `miller generate`: one completion, the text alone on stdout.
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "generate",
         abstract: "Generate a completion (text on stdout, logs and timings on stderr).")
 
     @OptionGroup var options: ModelOptions

@@ -4,6 +4,7 @@ import GGUF
 /// `miller quantize IN OUT q8_0`: requantize a GGUF model's weights to Q8_0.
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "quantize",
         abstract: "Requantize a GGUF model: 2-D weights with rows divisible by 32 to Q8_0, other tensors to F32.")
 
     @Argument(help: "Input GGUF file.")

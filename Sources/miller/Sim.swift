@@ -4,6 +4,7 @@ import Spice
 /// `miller sim DECK`: runs every analysis of a deck, prints operating points, optionally writes a raw file.
 struct Sim: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sim",
         abstract: "Simulate a SPICE deck (.op, .dc, .ac, .meas, .control) and print what ngspice -b prints.")
 
     @Argument(help: "The netlist to simulate.")

@@ -7,6 +7,7 @@ import Infer
 /// (escapes processed, special tokens parsed, BOS only where the model asks for it).
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tokenize",
         abstract: "Print the token ids of a text, in llama-tokenize --ids format.")
 
     @Option(name: .shortAndLong, help: "GGUF model file.")
