@@ -25,11 +25,8 @@ final class BSIMLite: Device {
     private(set) var cdrain = 0.0, cd = 0.0, cbs = 0.0, cbd = 0.0
     private(set) var gm = 0.0, gds = 0.0, gmbs = 0.0, gbd = 0.0, gbs = 0.0
     private(set) var channel: BSIMLiteChannel?
-    var s: Slots!
+    var s: MOSFETSlots!
 
-    struct Slots {
-        var dd, gg, ss, bb, dpdp, spsp, ddp, gb, gdp, gsp, ssp, bg, bdp, bsp, dpd, dpg, dpb, dpsp, spg, sps, spb, spdp: MatrixSlot
-    }
 
     init(name: String, nodes: [Unknown], model: BSIMLiteModel, instance: MOSInstance, circuit: Circuit,
          location: SourceLocation) throws {
@@ -71,13 +68,8 @@ final class BSIMLite: Device {
     }
 
     func bind(_ b: SlotBinder) {
-        let d = drain, g = gate, sn = source, bn = bulk, dp = drainPrime, sp = sourcePrime
-        s = Slots(dd: b.slot(d, d), gg: b.slot(g, g), ss: b.slot(sn, sn), bb: b.slot(bn, bn),
-                  dpdp: b.slot(dp, dp), spsp: b.slot(sp, sp), ddp: b.slot(d, dp), gb: b.slot(g, bn),
-                  gdp: b.slot(g, dp), gsp: b.slot(g, sp), ssp: b.slot(sn, sp), bg: b.slot(bn, g),
-                  bdp: b.slot(bn, dp), bsp: b.slot(bn, sp), dpd: b.slot(dp, d), dpg: b.slot(dp, g),
-                  dpb: b.slot(dp, bn), dpsp: b.slot(dp, sp), spg: b.slot(sp, g), sps: b.slot(sp, sn),
-                  spb: b.slot(sp, bn), spdp: b.slot(sp, dp))
+        s = MOSFETSlots(b, drain: drain, gate: gate, source: source, bulk: bulk,
+                        drainPrime: drainPrime, sourcePrime: sourcePrime)
     }
 
     func load(_ context: inout LoadContext) {
@@ -123,7 +115,6 @@ final class BSIMLite: Device {
         let m = self.m
         let ceqbs = type * (cbs - gbs * vbs) * m
         let ceqbd = type * (cbd - gbd * vbd) * m
-        let xnrm: Double = mode >= 0 ? 1 : 0, xrev: Double = 1 - xnrm
         let cdreq = (mode >= 0
             ? type * (cdrain - gds * vds - gm * vgs - gmbs * vbs)
             : -type * (cdrain - gds * (-vds) - gm * vgd - gmbs * vbd)) * m
@@ -132,23 +123,8 @@ final class BSIMLite: Device {
         context.source(cdreq + ceqbs, at: sourcePrime)
         let gdr = drainConductance, gsr = sourceConductance
         let gm = self.gm * m, gds = self.gds * m, gmbs = self.gmbs * m, gbd = self.gbd * m, gbs = self.gbs * m
-        context.add(gdr, at: s.dd)
-        context.add(gsr, at: s.ss)
-        context.add(gbd + gbs, at: s.bb)
-        context.add(gdr + gds + gbd + xrev * (gm + gmbs), at: s.dpdp)
-        context.add(gsr + gds + gbs + xnrm * (gm + gmbs), at: s.spsp)
-        context.add(-gdr, at: s.ddp)
-        context.add(-gsr, at: s.ssp)
-        context.add(-gbd, at: s.bdp)
-        context.add(-gbs, at: s.bsp)
-        context.add(-gdr, at: s.dpd)
-        context.add((xnrm - xrev) * gm, at: s.dpg)
-        context.add(-gbd + (xnrm - xrev) * gmbs, at: s.dpb)
-        context.add(-gds - xnrm * (gm + gmbs), at: s.dpsp)
-        context.add(-(xnrm - xrev) * gm, at: s.spg)
-        context.add(-gsr, at: s.sps)
-        context.add(-gbs - (xnrm - xrev) * gmbs, at: s.spb)
-        context.add(-gds - xrev * (gm + gmbs), at: s.spdp)
+        s.stampConductances(&context, gdr: gdr, gsr: gsr, gm: gm, gds: gds, gmbs: gmbs, gbd: gbd, gbs: gbs,
+                            forward: mode >= 0)
     }
 
     /// One junction's current and conductance (ngspice's BSIM3 diode with IJTH linearization and gmin).
