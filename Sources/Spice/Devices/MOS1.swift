@@ -233,17 +233,10 @@ final class MOS1: Device {
         let vbs = type * context.voltage(bulk, sourcePrime)
         let vgs = type * context.voltage(gate, sourcePrime)
         let vds = type * context.voltage(drainPrime, sourcePrime)
-        let vbd = vbs - vds, vgd = vgs - vds
-        let vgdo = self.vgs - self.vds
-        let delvbs = vbs - self.vbs, delvbd = vbd - self.vbd, delvgs = vgs - self.vgs
-        let delvds = vds - self.vds, delvgd = vgd - vgdo
-        let cdhat = mode >= 0
-            ? cd - gbd * delvbd + gmbs * delvbs + gm * delvgs + gds * delvds
-            : cd - (gbd - gmbs) * delvbd - gm * delvgd + gds * delvds
-        let cbhat = cbs + cbd + gbd * delvbd + gbs * delvbs
-        let reltol = context.reltol, abstol = context.abstol
-        if abs(cdhat - cd) >= reltol * max(abs(cdhat), abs(cd)) + abstol { return false }
-        return abs(cbhat - (cbs + cbd)) <= reltol * max(abs(cbhat), abs(cbs + cbd)) + abstol
+        return mosfetCurrentsConverged(context, vbs: vbs, vgs: vgs, vds: vds,
+                                       old: (self.vbs, self.vgs, self.vds, self.vbd), forward: mode >= 0,
+                                       cd: cd, cbs: cbs, cbd: cbd, gm: gm, gds: gds, gmbs: gmbs,
+                                       gbd: gbd, gbs: gbs)
     }
 
     /// Bulk junction capacitance at a device-polarity junction voltage.

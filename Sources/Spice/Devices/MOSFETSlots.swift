@@ -40,3 +40,24 @@ struct MOSFETSlots: Sendable {
         context.add(-gds - xrev * (gm + gmbs), at: spdp)
     }
 }
+
+/// ngspice's MOSFET current convergence test: the drain and bulk currents predicted from the last
+/// linearization (at `old` voltages) must agree, within reltol/abstol, with the values stored there.
+/// `vbs vgs vds` are the new device-polarity voltages; `scale` multiplies per-device currents (M) for
+/// models that store them unscaled.
+@inline(__always)
+func mosfetCurrentsConverged(_ context: LoadContext, vbs: Double, vgs: Double, vds: Double,
+                             old: (vbs: Double, vgs: Double, vds: Double, vbd: Double), forward: Bool,
+                             cd: Double, cbs: Double, cbd: Double, gm: Double, gds: Double, gmbs: Double,
+                             gbd: Double, gbs: Double, scale: Double = 1) -> Bool {
+    let vbd = vbs - vds, vgd = vgs - vds
+    let delvbs = vbs - old.vbs, delvbd = vbd - old.vbd, delvgs = vgs - old.vgs
+    let delvds = vds - old.vds, delvgd = vgd - (old.vgs - old.vds)
+    let cdhat = forward
+        ? cd - gbd * delvbd + gmbs * delvbs + gm * delvgs + gds * delvds
+        : cd - (gbd - gmbs) * delvbd - gm * delvgd + gds * delvds
+    let cbhat = cbs + cbd + gbd * delvbd + gbs * delvbs
+    let reltol = context.reltol, abstol = context.abstol
+    if abs(cdhat - cd) * scale >= reltol * max(abs(cdhat), abs(cd)) * scale + abstol { return false }
+    return abs(cbhat - (cbs + cbd)) * scale <= reltol * max(abs(cbhat), abs(cbs + cbd)) * scale + abstol
+}
