@@ -35,8 +35,9 @@ public final class Simulator {
             case .ac(let sweep): plots.append(try ac(sweep))
             case .tran:
                 throw SimulationError(.unsupported, "transient analysis (.tran) is not implemented yet")
-            case .noise:
-                throw SimulationError(.unsupported, "noise analysis (.noise) is not implemented yet")
+            case .noise(let output, let reference, let source, let sweep, let summary):
+                plots += try noise(output: output, reference: reference, source: source, sweep: sweep,
+                                   pointsPerSummary: summary)
             }
         }
         return plots

@@ -80,8 +80,12 @@ public final class ControlSession {
             case .ac(let sweep): plot = try sim.ac(sweep)
             case .tran:
                 throw ControlError(.unsupported, "transient analysis (tran) is not supported yet", location: location)
-            case .noise:
-                throw ControlError(.unsupported, "noise analysis (noise) is not supported yet", location: location)
+            case .noise(let output, let reference, let source, let sweep, let summary):
+                // The spectra plot first, then the integrated one (current afterwards, as in ngspice).
+                var made = try sim.noise(output: output, reference: reference, source: source, sweep: sweep,
+                                         pointsPerSummary: summary)
+                plot = made.removeLast()
+                for spectra in made { add(spectra) }
             }
         } catch let error as SimulationError {
             var located = error
