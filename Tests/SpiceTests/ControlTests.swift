@@ -68,8 +68,9 @@ final class ControlTests: XCTestCase {
         let (_, _, error) = run("tran 1n 1u")
         XCTAssertEqual((error as? ControlError)?.kind, .unsupported)
         XCTAssertEqual((error as? ControlError)?.description, "test.cir:6: error: transient analysis (tran) is not supported yet")
-        let (_, _, error2) = run("noise v(out) v1 dec 10 1 1meg")
-        XCTAssertEqual((error2 as? ControlError)?.description, "test.cir:6: error: noise analysis (noise) is not supported yet")
+        let (session, _, error2) = run("noise v(out) v1 dec 10 1 1meg")
+        XCTAssertNil(error2)
+        XCTAssertEqual(session.plots.map(\.name), ["const", "noise1", "noise2"])
     }
 
     func testSyntaxErrors() {

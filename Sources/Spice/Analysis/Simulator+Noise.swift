@@ -236,7 +236,7 @@ extension Simulator {
             return NoiseRequest(output: out, reference: ref, input: [(i.a, -1), (i.b, 1)], inputIsCurrent: true)
         }
         throw SimulationError(.badValue, ".noise: input '\(source)' is not an independent voltage or current source",
-                              subject: key, location: device.location)
+                              subject: key)
     }
 
     /// The noisy devices in the order ngspice visits them: by device type in its device table (BSIM3,
