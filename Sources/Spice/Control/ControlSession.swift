@@ -54,6 +54,10 @@ public final class ControlSession {
     func simulator() throws -> Simulator {
         if let simulatorStorage { return simulatorStorage }
         let made = try Simulator(deck: deck)
+        // Fitted-range warnings of pdk cards go to stderr, as ngspice prints its model warnings.
+        for line in made.warnings where PDKRange.isRangeWarning(line) {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
         simulatorStorage = made
         return made
     }
