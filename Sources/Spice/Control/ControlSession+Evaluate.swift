@@ -15,7 +15,10 @@ extension ControlSession {
 
     func scale(ofPlot index: Int) -> Vector? {
         let plot = plots[index]
-        return ["dc", "ac", "tran", "noise", "sp"].contains(ControlSession.kind(of: plot)) ? plot.vectors.first : nil
+        let kind = ControlSession.kind(of: plot)
+        // The integrated-noise plot holds single values and no scale.
+        if kind == "noise", plot.vectors.first?.type != .frequency { return nil }
+        return ["dc", "ac", "tran", "noise", "sp"].contains(kind) ? plot.vectors.first : nil
     }
 
     func plotIndex(named name: String) -> Int? {

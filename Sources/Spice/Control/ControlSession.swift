@@ -85,8 +85,12 @@ public final class ControlSession {
             case .tran(let step, let stop, let start, let maxStep, let uic):
                 plot = try sim.transient(TransientSettings(step: step, stop: stop, start: start, maxStep: maxStep,
                                                            useInitialConditions: uic))
-            case .noise:
-                throw ControlError(.unsupported, "noise analysis (noise) is not supported yet", location: location)
+            case .noise(let output, let reference, let source, let sweep, let summary):
+                // The spectra plot first, then the integrated one (current afterwards, as in ngspice).
+                var made = try sim.noise(output: output, reference: reference, source: source, sweep: sweep,
+                                         pointsPerSummary: summary)
+                plot = made.removeLast()
+                for spectra in made { add(spectra) }
             }
         } catch let error as SimulationError {
             var located = error

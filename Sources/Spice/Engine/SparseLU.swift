@@ -119,6 +119,23 @@ final class SparseLU {
         }
     }
 
+    /// Solves the transposed system Aᵀx = b in place (interleaved re, im; plain transpose, not conjugate)
+    /// with the last complex factorization of `values`: the adjoint solve of the noise analysis.
+    func solveComplexTransposed(_ rhs: UnsafeMutableBufferPointer<Double>, values: UnsafeMutableBufferPointer<Double>) {
+        guard useUMFPACK else {
+            klu_z_tsolve(symbolic, complexNumeric, Int32(size), 1, rhs.baseAddress, 0, &common)
+            return
+        }
+        if umfScratch.count != 2 * size { umfScratch = [Double](repeating: 0, count: 2 * size) }
+        for i in 0..<(2 * size) { umfScratch[i] = rhs[i] }
+        umfScratch.withUnsafeBufferPointer { b in
+            umfControl.withUnsafeBufferPointer { control in
+                _ = umfpack_zi_solve(Int32(UMFPACK_Aat), columnStarts, rowIndices, values.baseAddress, nil,
+                                     rhs.baseAddress, nil, b.baseAddress, nil, umfNumeric, control.baseAddress, nil)
+            }
+        }
+    }
+
     /// UMFPACK's packed-complex factorization (symbolic analysis once, numeric per call).
     private func factorComplexSupernodal(_ values: UnsafeMutableBufferPointer<Double>) throws {
         if umfSymbolic == nil {
