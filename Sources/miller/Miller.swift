@@ -12,5 +12,6 @@ struct Miller: ParsableCommand {
             Tokenize.self,
             Generate.self,
             Chat.self,
+            Size.self,
         ])
 }
