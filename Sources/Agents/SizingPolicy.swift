@@ -24,6 +24,12 @@ public struct PolicyContext: Sendable {
     public var exhausted: Set<String>
     /// Moves tried in the improve phase that were rejected (reasoning strings), so they are not repeated.
     public var rejected: [String]
+
+    public init(spec: SizingSpec, stage: PlanningStage, goal: PolicyGoal, design: Design, evaluation: Evaluation,
+                corners: [CornerResult], history: [TraceRecord], exhausted: Set<String>, rejected: [String]) {
+        self.spec = spec; self.stage = stage; self.goal = goal; self.design = design; self.evaluation = evaluation
+        self.corners = corners; self.history = history; self.exhausted = exhausted; self.rejected = rejected
+    }
 }
 
 /// An optimization agent: proposes the next resizing actions (nil when it has nothing to try).
@@ -68,10 +74,12 @@ public struct ExpertSizingPolicy: SizingPolicy {
     var lastFix: (metric: Metric, margin: Double, rule: Int)?
     /// `metric#rule` pairs that failed to raise their metric when tried.
     var ineffective: Set<String> = []
-    /// Step of the improve moves; halves when a full round of moves is rejected.
-    var step = 1.0
+    /// Step multiplier per improve move (by key); a move under 0.2 is retired.
+    var moveStep: [String: Double] = [:]
     var improveIndex = 0
-    var rejectedInRow = 0
+    /// The improve move last proposed (its key).
+    var pending: String?
+    var rejectedCount = 0
 
     public init() {}
 
@@ -90,6 +98,7 @@ public struct ExpertSizingPolicy: SizingPolicy {
     }
 
     mutating func fix(_ c: PolicyContext) -> ActionPlan? {
+        pending = nil
         // The open-loop output off mid-rail makes the gain figure meaningless: centre it first by
         // trimming M6 against M7 (the anchor's first lesson).
         let offsets = c.corners.compactMap(\.openLoopVout).map { $0 - c.spec.vdd / 2 }
@@ -103,7 +112,8 @@ public struct ExpertSizingPolicy: SizingPolicy {
         }
         let failing = c.evaluation.margins.filter { $0.value < 0 }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
         // A rule that did not raise its metric's margin gives way to the next one.
-        if let last = lastFix, let now = c.evaluation.margins[last.metric], now <= last.margin + 0.002 {
+        // "Did not help" includes helping too little: under a sixth of the shortfall per step.
+        if let last = lastFix, let now = c.evaluation.margins[last.metric], now <= last.margin + max(0.002, -last.margin / 6) {
             cursor[last.metric] = last.rule + 1
             ineffective.insert("\(last.metric.rawValue)#\(last.rule)")
         }
@@ -147,6 +157,7 @@ public struct ExpertSizingPolicy: SizingPolicy {
 
     /// The first-order lever per target metric, stepped by the ratio still to go.
     mutating func target(_ c: PolicyContext) -> ActionPlan? {
+        pending = nil
         guard let t = c.spec.target, let w = c.evaluation.worst[t.metric], w.isFinite, w > 0 else { return nil }
         let ratio = t.value / w
         let r = min(2, max(0.5, ratio))
@@ -173,50 +184,54 @@ public struct ExpertSizingPolicy: SizingPolicy {
         return ActionPlan(reasoning: "\(t.metric.rawValue) is \(String(format: "%.3g", w)), target \(t.value): \(why).", actions: actions)
     }
 
-    /// FoM = GBW·CL/P: moves that trade spare phase margin, slew and gain for GBW or current.
+    /// FoM = GBW·CL/P: moves that trade spare phase margin, slew and gain for GBW or current. A move
+    /// that was accepted is repeated with a longer step; one that broke a spec or lowered the FoM has
+    /// its step halved and gives way to the next; a move whose step fell below a fifth is retired.
     mutating func improve(_ c: PolicyContext) -> ActionPlan? {
-        let s = step
-        var moves: [(String, [SizingAction])] = [
-            ("less second-stage current (M7, M6 narrower together keep the output centred), larger Rz to keep the zero's lift: Idc down",
-             [SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.12 * s),
-              SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.12 * s),
-              SizingAction(device: "Rz", param: .value, op: .scale, value: 1 + 0.12 * s)]),
-            ("less bias current and smaller Cc together: GBW and SR ≈ I/Cc kept, Idc down, PM down",
-             [Self.current(c.design, scale: 1 - 0.1 * s), SizingAction(device: "Cc", param: .value, op: .scale, value: 1 - 0.1 * s)]),
-            ("less second-stage current (M7, M6 narrower together keep the output centred): Idc down, PM down",
-             [SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.12 * s),
-              SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.12 * s)]),
-            ("smaller Cc: GBW and SR up, PM down", [SizingAction(device: "Cc", param: .value, op: .scale, value: 1 - 0.1 * s)]),
-            ("less bias current: Idc down, SR and GBW down", [Self.current(c.design, scale: 1 - 0.08 * s)]),
-            ("larger Rz: the zero lifts GBW, PM down", [SizingAction(device: "Rz", param: .value, op: .scale, value: 1 + 0.2 * s)]),
-            ("wider input pair: more gm1 per µA, GBW up", [SizingAction(device: "M1", param: .w, op: .scale, value: 1 + 0.2 * s)]),
-        ]
-        if c.spec.target?.metric == .gbwMHz {
-            // GBW is pinned by the target: spend margin on current only.
-            moves.removeAll { $0.0.hasPrefix("larger Rz") || $0.0.hasPrefix("wider input") }
+        func moves(_ k: (String) -> Double) -> [(key: String, name: String, actions: [SizingAction])] {
+            let list: [(String, [SizingAction])] = [
+                ("less second-stage current with a larger Rz (M7, M6 narrower together keep the output centred; Rz keeps the zero's lift): Idc down",
+                 [SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.1 * k("i7rz")),
+                  SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.1 * k("i7rz")),
+                  SizingAction(device: "Rz", param: .value, op: .scale, value: 1 + 0.1 * k("i7rz"))]),
+                ("less bias current and a smaller Cc together (GBW and SR ≈ I/Cc kept): Idc down, PM down",
+                 [Self.current(c.design, scale: 1 - 0.1 * k("icc")), SizingAction(device: "Cc", param: .value, op: .scale, value: 1 - 0.1 * k("icc"))]),
+                ("larger Rz: the zero lifts GBW, PM down", [SizingAction(device: "Rz", param: .value, op: .scale, value: 1 + 0.1 * k("rz"))]),
+                ("less second-stage current (M7, M6 narrower together keep the output centred): Idc down, PM down",
+                 [SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.1 * k("i7")),
+                  SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.1 * k("i7"))]),
+                ("smaller Cc: GBW and SR up, PM down", [SizingAction(device: "Cc", param: .value, op: .scale, value: 1 - 0.1 * k("cc"))]),
+                ("less bias current: Idc down, SR and GBW down", [Self.current(c.design, scale: 1 - 0.08 * k("ib"))]),
+                ("wider input pair: more gm1 per µA, GBW up", [SizingAction(device: "M1", param: .w, op: .scale, value: 1 + 0.2 * k("w1"))]),
+            ]
+            let keys = ["i7rz", "icc", "rz", "i7", "cc", "ib", "w1"]
+            var tagged = Array(zip(keys, list))
+            if c.spec.target?.metric == .gbwMHz {
+                // GBW is pinned by the target: spend margin on current only.
+                tagged.removeAll { ["rz", "w1", "i7rz"].contains($0.0) }
+            }
+            if c.spec.target.map({ $0.metric == .idcUA || $0.metric == .srVPerUs }) ?? false {
+                tagged.removeAll { ["icc", "ib"].contains($0.0) }
+            }
+            let knobs = Set(ActionPlan.knobs(of: c.design))
+            tagged.removeAll { !$0.1.1.allSatisfy { knobs.contains($0.device) && !c.exhausted.contains($0.device) } }
+            tagged.removeAll { (moveStep[$0.0] ?? 1) < 0.2 }
+            return tagged.map { (key: $0.0, name: $0.1.0, actions: $0.1.1) }
         }
-        if c.spec.target.map({ $0.metric == .idcUA || $0.metric == .srVPerUs }) ?? false {
-            moves.removeAll { $0.0.hasPrefix("less bias") }
+        // Learn from the move just tried.
+        if let key = pending, c.history.last != nil {
+            if c.rejected.count == rejectedCount {
+                moveStep[key] = min(2, (moveStep[key] ?? 1) * 1.5)
+            } else {
+                moveStep[key] = (moveStep[key] ?? 1) / 2
+                improveIndex += 1
+            }
         }
-        if c.spec.target?.metric == .gbwMHz {
-            moves.removeAll { $0.0.contains("larger Rz to keep") }
-        }
-        let knobs = Set(ActionPlan.knobs(of: c.design))
-        moves.removeAll { !$0.1.allSatisfy { knobs.contains($0.device) && !c.exhausted.contains($0.device) } }
-        guard !moves.isEmpty else { return nil }
-        // A rejected move is retried only after every other one failed too, at half the step.
-        if let last = c.history.last, c.rejected.last == last.reasoning {
-            rejectedInRow += 1
-        } else if c.history.last != nil {
-            rejectedInRow = 0
-        }
-        if rejectedInRow >= moves.count {
-            guard step > 0.3 else { return nil }
-            step /= 2; rejectedInRow = 0
-            return improve(c)
-        }
-        let move = moves[improveIndex % moves.count]
-        improveIndex += 1
-        return ActionPlan(reasoning: "FoM: " + move.0, actions: move.1)
+        let list = moves { moveStep[$0] ?? 1 }
+        guard !list.isEmpty else { pending = nil; return nil }
+        let move = list[improveIndex % list.count]
+        pending = move.key
+        rejectedCount = c.rejected.count
+        return ActionPlan(reasoning: "FoM: " + move.name + String(format: " [step %.2f]", moveStep[move.key] ?? 1), actions: move.actions)
     }
 }
