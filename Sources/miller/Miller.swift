@@ -12,6 +12,7 @@ struct Miller: ParsableCommand {
             Tokenize.self,
             Generate.self,
             Chat.self,
+            PDK.self,
             Size.self,
         ])
 }

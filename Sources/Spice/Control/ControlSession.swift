@@ -54,6 +54,10 @@ public final class ControlSession {
     func simulator() throws -> Simulator {
         if let simulatorStorage { return simulatorStorage }
         let made = try Simulator(deck: deck)
+        // Fitted-range warnings of pdk cards go to stderr, as ngspice prints its model warnings.
+        for line in made.warnings where PDKRange.isRangeWarning(line) {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
         simulatorStorage = made
         return made
     }
@@ -78,8 +82,9 @@ public final class ControlSession {
             case .op: plot = try sim.operatingPoint()
             case .dc(let sweeps): plot = try sim.dcSweep(sweeps)
             case .ac(let sweep): plot = try sim.ac(sweep)
-            case .tran:
-                throw ControlError(.unsupported, "transient analysis (tran) is not supported yet", location: location)
+            case .tran(let step, let stop, let start, let maxStep, let uic):
+                plot = try sim.transient(TransientSettings(step: step, stop: stop, start: start, maxStep: maxStep,
+                                                           useInitialConditions: uic))
             case .noise:
                 throw ControlError(.unsupported, "noise analysis (noise) is not supported yet", location: location)
             }
