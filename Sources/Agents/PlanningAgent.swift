@@ -56,10 +56,29 @@ public final class PlanningAgent {
     var elapsed: Double { Date().timeIntervalSince(start) }
     var budgetLeft: Bool { iterations < spec.budget.iterations && elapsed < spec.budget.wallSeconds }
 
+    /// SR·Cc/I5 per corner from the last transient run (rising SR ≈ I5/Cc).
+    var slewGain: [Corner: Double] = [:]
+
     /// One evaluation at the stage's corners; benches found unimplemented are dropped for the rest of the run.
-    public func evaluate(_ design: Design, stage: PlanningStage) -> (Evaluation, [CornerResult]) {
-        let (e, results) = simulation.evaluate(design, corners: stage.corners(of: spec), guardBand: stage.guardBand,
-                                               keepWaveforms: true)
+    /// Without `slew` the transient bench is skipped and SR is estimated as k·I5/Cc with k from the
+    /// corner's last transient run (the transient costs more than every other bench together).
+    public func evaluate(_ design: Design, stage: PlanningStage, slew: Bool = true) -> (Evaluation, [CornerResult]) {
+        var agent = simulation
+        let runSlew = slew || slewGain.isEmpty
+        if !runSlew { agent.benches.remove(.slew) }
+        var results = agent.simulate(design, corners: stage.corners(of: spec), keepWaveforms: true)
+        for i in results.indices {
+            let c = results[i].corner
+            guard let i5 = results[i].tailCurrentUA, i5 > 0 else { continue }
+            if let sr = results[i].metrics[.srVPerUs], runSlew {
+                if sr > 0 { slewGain[c] = sr * design.ccPF / i5 }
+            } else if !runSlew, simulation.benches.contains(.slew), let k = slewGain[c] ?? slewGain.values.min() {
+                results[i].metrics[.srVPerUs] = k * i5 / design.ccPF
+                results[i].slewPredicted = true
+            }
+        }
+        let e = Evaluation(perCorner: Dictionary(uniqueKeysWithValues: results.map { ($0.corner, $0.metrics) }), spec: spec,
+                           guardBand: stage.guardBand, extraFlags: results.flatMap(\.flags))
         for r in results {
             simulations += r.simulations
             for b in r.unavailable where !unavailable.contains(b) {
@@ -163,7 +182,11 @@ public final class PlanningAgent {
                 return (best.0, best.1, best.2, false)
             }
             let t = Date()
-            (e, corners) = evaluate(design, stage: stage)
+            (e, corners) = evaluate(design, stage: stage, slew: false)
+            if Self.failing(e).isEmpty {
+                // Confirm an apparent pass (or a thin SR) with the transient itself.
+                (e, corners) = evaluate(design, stage: stage, slew: true)
+            }
             used += 1
             record(stage, plan, applied, design, e, seconds: Date().timeIntervalSince(t), simulations: corners.map(\.simulations).reduce(0, +))
             for broken in Self.failing(e).subtracting(before) {
@@ -187,7 +210,7 @@ public final class PlanningAgent {
         var used = 0
         while true {
             let t = Date()
-            let (e, corners) = evaluate(design, stage: .realBias)
+            let (e, corners) = evaluate(design, stage: .realBias, slew: false)
             used += 1
             let measured = corners.first?.biasCurrentUA ?? 0
             let plan = ActionPlan(reasoning: String(format: "bias current %.2f µA, stage I used %.2f µA: R2 sets it (beta multiplier)", measured, target),
@@ -219,7 +242,10 @@ public final class PlanningAgent {
                 converged = true; break
             }
             let t = Date()
-            let (e, cs) = evaluate(design, stage: .allCorners)
+            var (e, cs) = evaluate(design, stage: .allCorners, slew: false)
+            if Self.failing(e).isEmpty && (e.fom ?? 0) > (best.1.fom ?? 0) || goal == .target {
+                (e, cs) = evaluate(design, stage: .allCorners, slew: true)
+            }
             let holds = Self.failing(e).isEmpty
             let better: Bool
             if goal == .target, let tg = spec.target, let now = e.worst[tg.metric], let was = best.1.worst[tg.metric] {
@@ -274,6 +300,9 @@ public final class PlanningAgent {
             if let t = spec.target, let w = evaluation.worst[t.metric], !t.isMet(by: w) {
                 explanation += String(format: "; target %@ = %g not reached (%.4g)", t.metric.rawValue, t.value, w)
             }
+        } else if !budgetLeft {
+            status = .budgetSpent
+            explanation = "the budget ran out with " + Self.failing(evaluation).sorted().map(\.rawValue).joined(separator: ", ") + " failing; the best design so far is kept"
         } else if budgetLeft {
             status = .infeasible
             explanation = "no move makes every spec hold: " + Self.failing(evaluation).sorted().map(\.rawValue).joined(separator: ", ") + " still fail"
@@ -281,12 +310,15 @@ public final class PlanningAgent {
             status = Self.failing(evaluation).isEmpty ? .budgetSpent : .infeasible
             explanation = "the budget ran out with " + Self.failing(evaluation).sorted().map(\.rawValue).joined(separator: ", ") + " failing"
         }
+        for m in Self.failing(evaluation).sorted() where !conflicts.contains(where: { $0.hasPrefix(m.rawValue) || $0.contains("vs \(m.rawValue)") }) {
+            conflicts.insert(String(format: "%@: still short by %.1f %% after every applicable rule", m.rawValue, -(evaluation.margins[m] ?? 0) * 100))
+        }
         // The final figures are the exact (unbanded) spec margins.
         let final = Evaluation(perCorner: evaluation.perCorner, spec: spec, guardBand: 0,
                                extraFlags: evaluation.flags.filter { if case .specFailed = $0 { return false }; if case .targetMissed = $0 { return false }; return true })
         progress(String(format: "done in %.1f s: %@ (%d iterations, %d simulations)", elapsed, status.rawValue, iterations, simulations))
         return SizingOutcome(design: design, evaluation: final, corners: corners, status: status, explanation: explanation,
-                             conflicts: status == .infeasible ? conflicts.sorted() : [], iterations: iterations,
+                             conflicts: Self.failing(evaluation).isEmpty ? [] : conflicts.sorted(), iterations: iterations,
                              simulations: simulations, policy: policy.name, llm: policy.usage, wallSeconds: elapsed,
                              unavailable: unavailable.sorted { $0.rawValue < $1.rawValue }, trace: trace,
                              initiationScript: initiationScript)

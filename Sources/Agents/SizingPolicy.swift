@@ -132,8 +132,10 @@ public struct ExpertSizingPolicy: SizingPolicy {
             let order = (0..<rules.count).map { (start + $0) % rules.count }
             // Rules seen not to move their metric here go last; of the rest, those costing no protected spec first.
             let works = order.filter { !ineffective.contains("\(metric.rawValue)#\($0)") }
+            // Every rule for this metric was tried without effect: no knob left for it.
+            if works.isEmpty { continue }
             let clean = works.filter { rules[$0].costs.isDisjoint(with: others) }
-            for index in clean + works.filter({ !clean.contains($0) }) + order.filter({ !works.contains($0) }) {
+            for index in clean + works.filter({ !clean.contains($0) }) {
                 // Larger shortfalls take larger steps (bounded), so a big miss does not cost many iterations.
                 let strength = min(2, max(1, -margin / 0.15))
                 let actions = rules[index].actions.map { a -> SizingAction in

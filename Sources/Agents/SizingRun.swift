@@ -32,6 +32,7 @@ extension Target {
 public enum SizingRun {
     /// Sizes the spec's topology with `policy`; `progress` gets one line per iteration.
     public static func run(spec: SizingSpec, library: ModelLibrary, policy: any SizingPolicy, threads: Int = 2,
+                           slewMaxStep: Double? = 1e-9,
                            progress: @escaping (String) -> Void = { _ in }) throws(SizingRunError) -> SizingOutcome {
         guard FileManager.default.fileExists(atPath: library.path) else { throw .missingLibrary(path: library.path) }
         let script = InitiationAgent.expertScript(spec.topology)
@@ -39,8 +40,9 @@ public enum SizingRun {
         do { initial = try InitiationAgent.design(script: script, spec: spec) } catch { throw .initiation(error) }
         progress("initiation: \(initial.deviceNames.compactMap { n in initial.devices[n].map { "\(n) \(String(format: "%.3g/%.3g", $0.w, $0.l))" } }.joined(separator: ", "))"
                  + String(format: ", Cc %.3g pF, Rz %.3g kΩ, Ibias %.3g µA", initial.ccPF, initial.rzKOhm, initial.ibiasUA))
-        let planner = PlanningAgent(spec: spec, simulation: SimulationAgent(library: library, spec: spec, threads: threads),
-                                    policy: policy, progress: progress)
+        var simulation = SimulationAgent(library: library, spec: spec, threads: threads)
+        simulation.slewMaxStep = slewMaxStep
+        let planner = PlanningAgent(spec: spec, simulation: simulation, policy: policy, progress: progress)
         return planner.run(initial: initial, initiationScript: script)
     }
 }

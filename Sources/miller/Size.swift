@@ -17,6 +17,7 @@ struct Size: ParsableCommand {
     @Option(help: "Worker threads (corners in parallel; also the LLM's threads).") var threads = 2
     @Option(help: "Override the spec's iteration budget.") var iterations: Int?
     @Option(help: "Override the spec's wall-time budget, seconds (LLM runs default to 900).") var wallSeconds: Double?
+    @Flag(help: "Run the slew bench at the official 0.1 ns step (default: 1 ns steps, a tenth of the time).") var exactSlew = false
 
     func run() throws {
         var s = try SizingSpec.load(path: spec)
@@ -33,7 +34,8 @@ struct Size: ParsableCommand {
         } else {
             chosen = ExpertSizingPolicy()
         }
-        let outcome = try SizingRun.run(spec: s, library: ModelLibrary(path: library), policy: chosen, threads: threads, progress: log)
+        let outcome = try SizingRun.run(spec: s, library: ModelLibrary(path: library), policy: chosen, threads: threads,
+                                        slewMaxStep: exactSlew ? nil : 1e-9, progress: log)
         let paths = try SizingReport.write(outcome, spec: s, to: out)
         print(SizingReport.table(outcome.evaluation, corners: s.corners))
         print("status: \(outcome.status.rawValue): \(outcome.explanation)")
