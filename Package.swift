@@ -49,6 +49,6 @@ let package = Package(
                     exclude: ["make-fixtures.py"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InferTests", dependencies: ["Infer", "GGUF", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents", "TestSupport"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -13,5 +13,6 @@ struct Miller: ParsableCommand {
             Generate.self,
             Chat.self,
             PDK.self,
+            Size.self,
         ])
 }
