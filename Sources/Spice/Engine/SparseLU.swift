@@ -144,15 +144,16 @@ final class SparseLU {
     /// Solves the transposed system Aᵀx = b in place (interleaved re, im; plain transpose, not conjugate)
     /// with the last complex factorization of `values`: the adjoint solve of the noise analysis.
     func solveComplexTransposed(_ rhs: UnsafeMutableBufferPointer<Double>, values: UnsafeMutableBufferPointer<Double>) {
+        if let dense { return dense.solveComplexTransposed(rhs) }
         guard useUMFPACK else {
-            klu_z_tsolve(symbolic, complexNumeric, Int32(size), 1, rhs.baseAddress, 0, &common)
+            cklu_z_tsolve(symbolic, complexNumeric, Int32(size), 1, rhs.baseAddress, 0, &common)
             return
         }
         if umfScratch.count != 2 * size { umfScratch = [Double](repeating: 0, count: 2 * size) }
         for i in 0..<(2 * size) { umfScratch[i] = rhs[i] }
         umfScratch.withUnsafeBufferPointer { b in
             umfControl.withUnsafeBufferPointer { control in
-                _ = umfpack_zi_solve(Int32(UMFPACK_Aat), columnStarts, rowIndices, values.baseAddress, nil,
+                _ = cumf_zi_solve(Int32(UMFPACK_Aat), columnStarts, rowIndices, values.baseAddress, nil,
                                      rhs.baseAddress, nil, b.baseAddress, nil, umfNumeric, control.baseAddress, nil)
             }
         }
@@ -402,6 +403,33 @@ final class DenseLU {
                 return true
             }
         }
+    }
+
+    /// Solves Aᵀx = b (plain transpose) in place, interleaved (re, im), with the last complex factorization.
+    /// With PA = LU this is Uᵀz = b forward, Lᵀw = z backward, then x = Pᵀw. Only the noise analysis's
+    /// adjoint solve uses it, once per frequency, so it walks the dense triangles.
+    func solveComplexTransposed(_ b: UnsafeMutableBufferPointer<Double>) {
+        let n = self.n, a = self.a.baseAddress!, x = scratch.baseAddress!
+        for i in 0..<n {
+            var sr = b[2 * i], si = b[2 * i + 1]
+            for j in 0..<i {
+                let ur = a[2 * (j * n + i)], ui = a[2 * (j * n + i) + 1]
+                sr -= ur * x[2 * j] - ui * x[2 * j + 1]
+                si -= ur * x[2 * j + 1] + ui * x[2 * j]
+            }
+            let (ir, ii) = DenseLU.reciprocal(a[2 * (i * n + i)], a[2 * (i * n + i) + 1])
+            x[2 * i] = sr * ir - si * ii; x[2 * i + 1] = sr * ii + si * ir
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var sr = x[2 * i], si = x[2 * i + 1]
+            for j in (i + 1)..<n {
+                let lr = a[2 * (j * n + i)], li = a[2 * (j * n + i) + 1]
+                sr -= lr * x[2 * j] - li * x[2 * j + 1]
+                si -= lr * x[2 * j + 1] + li * x[2 * j]
+            }
+            x[2 * i] = sr; x[2 * i + 1] = si
+        }
+        for k in 0..<n { b[2 * order[k]] = x[2 * k]; b[2 * order[k] + 1] = x[2 * k + 1] }
     }
 
     /// Solves interleaved (re, im) in place with the last complex factorization.
