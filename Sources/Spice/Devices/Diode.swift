@@ -64,6 +64,8 @@ final class Diode: Device {
     // State of the last load (ngspice's state0).
     private(set) var vd = 0.0, cd = 0.0, gd = 0.0
     private var series: PairSlots!, junctionSlots: PairSlots!
+    /// Transient state: the junction charge (depletion plus diffusion) and its current.
+    private var state = 0
 
     init(name: String, anode: Unknown, cathode: Unknown, model: DiodeModel, area: Double, off: Bool,
          circuit: Circuit, location: SourceLocation) throws {
@@ -129,6 +131,7 @@ final class Diode: Device {
     func bind(_ binder: SlotBinder) {
         series = binder.pair(anode, junction)
         junctionSlots = binder.pair(junction, cathode)
+        state = binder.charges(1)
     }
 
     /// Junction current and conductance at `vd` (gmin in parallel), as ngspice's diode evaluates them.
@@ -168,7 +171,15 @@ final class Diode: Device {
             }
             if limited { context.limited = true }
         }
-        let (c, g) = current(v, gmin: context.gmin)
+        var (c, g) = current(v, gmin: context.gmin)
+        if let t = context.transient {
+            // The junction charge joins the companion model: its current and ag0·C add to the diode's.
+            t.present[state] = charge(v)
+            if t.integrating {
+                c += t.integrate(state)
+                g += t.ag0 * capacitance(v, gmin: 0)
+            }
+        }
         vd = v; cd = c; gd = g
         if seriesConductance != 0 { context.conductance(seriesConductance, between: series) }
         context.conductance(g, between: junctionSlots)
