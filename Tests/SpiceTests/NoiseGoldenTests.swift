@@ -9,7 +9,9 @@ import TestSupport
 /// and per device) and the integrated plot (`noise2`: `onoise_total`, `inoise_total` and the per-device
 /// totals), every vector ngspice writes, point by point.
 ///
-/// Tolerance (issue 4): 1 % relative on spectra and totals. A value below a millionth of its vector's
+/// Tolerance: issue 4 asks 1 % on spectra and totals; the decks agree to better than 1e-7, so the tests
+/// hold 1e-4, which also catches a wrong minor generator (M scaling of one transistor's flicker noise) that
+/// 1 % would hide in the totals. A value below a millionth of its vector's
 /// largest value is compared against that floor only (generators whose transfer cancels to rounding, such
 /// as a source resistor's noise seen across its own two nodes). Each test prints its largest relative error.
 final class NoiseGoldenTests: XCTestCase {
@@ -67,7 +69,7 @@ final class NoiseGoldenTests: XCTestCase {
         Bundle.module.resourceURL!.appendingPathComponent("Goldens/noise")
     }
 
-    static let relative = 0.01
+    static let relative = 1e-4
 
     /// ngspice writes `v(onoise_total)` (or `i(inoise_total)` for a current input) for the vector it calls
     /// `onoise_total`.
