@@ -37,7 +37,7 @@ static int resolve(void *handle, const char *library, const char *name, void **s
 #define KLU_FUNCTIONS(X) \
     X(klu_defaults) X(klu_analyze) X(klu_factor) X(klu_refactor) X(klu_rcond) X(klu_solve) \
     X(klu_free_symbolic) X(klu_free_numeric) X(klu_z_factor) X(klu_z_refactor) X(klu_z_rcond) \
-    X(klu_z_solve) X(klu_z_free_numeric)
+    X(klu_z_solve) X(klu_z_tsolve) X(klu_z_free_numeric)
 
 #define DECLARE_POINTER(name) static __typeof__(name) *p_##name;
 KLU_FUNCTIONS(DECLARE_POINTER)
@@ -94,6 +94,10 @@ int cklu_z_rcond(klu_symbolic *symbolic, klu_numeric *numeric, klu_common *commo
 int cklu_z_solve(klu_symbolic *symbolic, klu_numeric *numeric, int32_t ldim, int32_t nrhs, double *b,
                  klu_common *common) {
     return p_klu_z_solve(symbolic, numeric, ldim, nrhs, b, common);
+}
+int cklu_z_tsolve(klu_symbolic *symbolic, klu_numeric *numeric, int32_t ldim, int32_t nrhs, double *b,
+                  int conj_solve, klu_common *common) {
+    return p_klu_z_tsolve(symbolic, numeric, ldim, nrhs, b, conj_solve, common);
 }
 int cklu_z_free_numeric(klu_numeric **numeric, klu_common *common) { return p_klu_z_free_numeric(numeric, common); }
 

@@ -144,16 +144,17 @@ final class SparseLU {
     /// Solves the transposed system Aᵀx = b in place (interleaved re, im; plain transpose, not conjugate)
     /// with the last complex factorization of `values`: the adjoint solve of the noise analysis.
     func solveComplexTransposed(_ rhs: UnsafeMutableBufferPointer<Double>, values: UnsafeMutableBufferPointer<Double>) {
+        if let dense { return dense.solveComplexTransposed(rhs) }
         guard useUMFPACK else {
-            klu_z_tsolve(symbolic, complexNumeric, Int32(size), 1, rhs.baseAddress, 0, &common)
+            cklu_z_tsolve(symbolic, complexNumeric, Int32(size), 1, rhs.baseAddress, 0, &common)
             return
         }
         if umfScratch.count != 2 * size { umfScratch = [Double](repeating: 0, count: 2 * size) }
         for i in 0..<(2 * size) { umfScratch[i] = rhs[i] }
         umfScratch.withUnsafeBufferPointer { b in
             umfControl.withUnsafeBufferPointer { control in
-                _ = umfpack_zi_solve(Int32(UMFPACK_Aat), columnStarts, rowIndices, values.baseAddress, nil,
-                                     rhs.baseAddress, nil, b.baseAddress, nil, umfNumeric, control.baseAddress, nil)
+                _ = cumf_zi_solve(Int32(UMFPACK_Aat), columnStarts, rowIndices, values.baseAddress, nil,
+                                  rhs.baseAddress, nil, b.baseAddress, nil, umfNumeric, control.baseAddress, nil)
             }
         }
     }
@@ -435,5 +436,42 @@ final class DenseLU {
             }
         }
         for k in 0..<(2 * n) { b[k] = x[k] }
+    }
+
+    /// Solves the plain transpose Aᵀx = b (interleaved re, im) in place with the last complex
+    /// factorization P·A = L·U: Uᵀz = b forward, Lᵀw = z backward, then x = Pᵀw (the noise adjoint).
+    func solveComplexTransposed(_ b: UnsafeMutableBufferPointer<Double>) {
+        let n = self.n, a = self.a.baseAddress!, z = scratch.baseAddress!
+        for k in 0..<(2 * n) { z[k] = b[k] }
+        lower.withUnsafeBufferPointer { lower in
+            upper.withUnsafeBufferPointer { upper in
+                // Uᵀz = b: column i of Uᵀ is row i of U.
+                for i in 0..<n {
+                    let (ir, ii) = DenseLU.reciprocal(a[2 * (i * n + i)], a[2 * (i * n + i) + 1])
+                    let sr = z[2 * i], si = z[2 * i + 1]
+                    let zr = sr * ir - si * ii, zi = sr * ii + si * ir
+                    z[2 * i] = zr; z[2 * i + 1] = zi
+                    if zr == 0 && zi == 0 { continue }
+                    for r in upperStarts[i]..<upperStarts[i + 1] {
+                        let j = upper[r]
+                        let ur = a[2 * (i * n + j)], ui = a[2 * (i * n + j) + 1]
+                        z[2 * j] -= ur * zr - ui * zi
+                        z[2 * j + 1] -= ur * zi + ui * zr
+                    }
+                }
+                // Lᵀw = z (unit diagonal): row k of Lᵀ is column k of L.
+                for k in stride(from: n - 1, through: 0, by: -1) {
+                    var sr = z[2 * k], si = z[2 * k + 1]
+                    for q in lowerStarts[k]..<lowerStarts[k + 1] {
+                        let i = lower[q]
+                        let lr = a[2 * (i * n + k)], li = a[2 * (i * n + k) + 1]
+                        sr -= lr * z[2 * i] - li * z[2 * i + 1]
+                        si -= lr * z[2 * i + 1] + li * z[2 * i]
+                    }
+                    z[2 * k] = sr; z[2 * k + 1] = si
+                }
+            }
+        }
+        for k in 0..<n { b[2 * order[k]] = z[2 * k]; b[2 * order[k] + 1] = z[2 * k + 1] }
     }
 }
