@@ -96,8 +96,8 @@ int cklu_z_solve(klu_symbolic *symbolic, klu_numeric *numeric, int32_t ldim, int
     return p_klu_z_solve(symbolic, numeric, ldim, nrhs, b, common);
 }
 int cklu_z_tsolve(klu_symbolic *symbolic, klu_numeric *numeric, int32_t ldim, int32_t nrhs, double *b,
-                  int32_t conjugate, klu_common *common) {
-    return p_klu_z_tsolve(symbolic, numeric, ldim, nrhs, b, conjugate, common);
+                  int conj_solve, klu_common *common) {
+    return p_klu_z_tsolve(symbolic, numeric, ldim, nrhs, b, conj_solve, common);
 }
 int cklu_z_free_numeric(klu_numeric **numeric, klu_common *common) { return p_klu_z_free_numeric(numeric, common); }
 

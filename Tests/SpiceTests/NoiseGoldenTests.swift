@@ -9,7 +9,9 @@ import TestSupport
 /// and per device) and the integrated plot (`noise2`: `onoise_total`, `inoise_total` and the per-device
 /// totals), every vector ngspice writes, point by point.
 ///
-/// Tolerance (issue 4): 1 % relative on spectra and totals. A value below a millionth of its vector's
+/// Tolerance: issue 4 asks 1 % on spectra and totals; the decks agree to better than 1e-7, so the tests
+/// hold 1e-4, which also catches a wrong minor generator (M scaling of one transistor's flicker noise) that
+/// 1 % would hide in the totals. A value below a millionth of its vector's
 /// largest value is compared against that floor only (generators whose transfer cancels to rounding, such
 /// as a source resistor's noise seen across its own two nodes). Each test prints its largest relative error.
 final class NoiseGoldenTests: XCTestCase {
@@ -35,11 +37,39 @@ final class NoiseGoldenTests: XCTestCase {
         }
     }
 
+    /// The aicas 2025 noise testbench as a control block (`noise`, `setplot`, indexed and plot-qualified
+    /// vectors, `echo $&`): what Miller prints matches ngspice's transcript (`control/<name>.out`) word for
+    /// word, numbers within 0.1 % (issue 3's rule for testbench numbers).
+    func test_control_opamp_noise() throws {
+        let folder = Self.goldens.appendingPathComponent("control")
+        let deck = try Deck.load(path: folder.appendingPathComponent("opamp_noise.cir").path)
+        var output = ""
+        try ControlSession(deck: deck) { output += $0 }.runBatch()
+        let reference = try String(contentsOf: folder.appendingPathComponent("opamp_noise.out"), encoding: .utf8)
+        let mine = ControlGoldenTests.comparable(output, title: deck.title)
+        let theirs = ControlGoldenTests.comparable(reference, title: deck.title)
+        XCTAssertEqual(mine.count, theirs.count, "--- miller\n\(mine.joined(separator: "\n"))\n--- ngspice\n\(theirs.joined(separator: "\n"))")
+        var worst = 0.0
+        for (a, e) in zip(mine, theirs) {
+            let wa = ControlGoldenTests.words(a), we = ControlGoldenTests.words(e)
+            guard wa.count == we.count else { XCTFail("'\(a)' vs ngspice '\(e)'"); continue }
+            for (x, y) in zip(wa, we) {
+                if let dx = Double(x), let dy = Double(y) {
+                    if dy != 0 { worst = max(worst, abs(dx - dy) / abs(dy)) }
+                    XCTAssertTrue(isClose(dx, dy, relative: 1e-3, absolute: 0), "\(dx) vs ngspice \(dy) in '\(a)' / '\(e)'")
+                } else {
+                    XCTAssertEqual(x.lowercased(), y.lowercased(), "'\(a)' vs ngspice '\(e)'")
+                }
+            }
+        }
+        print("noise testbench opamp_noise: largest relative difference in printed numbers " + String(format: "%.2e", worst))
+    }
+
     static var goldens: URL {
         Bundle.module.resourceURL!.appendingPathComponent("Goldens/noise")
     }
 
-    static let relative = 0.01
+    static let relative = 1e-4
 
     /// ngspice writes `v(onoise_total)` (or `i(inoise_total)` for a current input) for the vector it calls
     /// `onoise_total`.

@@ -85,6 +85,34 @@ final class NoiseTests: XCTestCase {
         XCTAssertTrue(raw.contains("onoise_spectrum\tvoltage-density"), raw)
     }
 
+    /// Above 20 000 unknowns the complex solves go to UMFPACK; its transposed solve must be the plain
+    /// transpose. A ladder of 20 000 one-ohm resistors into a 20 kΩ load, then a transconductance stage
+    /// (an unsymmetric entry the adjoint must carry the right way): S(out2) = (gm·R2)²·4kT·(Rs∥RL) + 4kT·R2.
+    func testLargeCircuitUsesTheSupernodalTransposedSolve() throws {
+        try checkLadder(sections: 20_000)
+    }
+
+    /// The same with 200 sections: KLU's transposed solve (between the dense and the supernodal sizes).
+    func testMidSizeCircuitUsesKLUTransposedSolve() throws {
+        try checkLadder(sections: 200)
+    }
+
+    func checkLadder(sections: Int) throws {
+        let unit = 20_000.0 / Double(sections)
+        var lines = ["ladder", "v1 n0 0 ac 1"]
+        for k in 0..<sections { lines.append("r\(k) n\(k) n\(k + 1) \(unit)") }
+        lines += ["rl n\(sections) 0 20k", "g1 0 out2 n\(sections) 0 1m", "rout out2 0 1k", ".end"]
+        let sim = try Simulator(deck: deck(lines.joined(separator: "\n")))
+        let plots = try sim.noise(output: "out2", reference: nil, source: "v1",
+                                  sweep: FrequencySweep(kind: .dec, points: 1, start: 1, stop: 10), pointsPerSummary: nil)
+        guard case .real(let on) = try XCTUnwrap(plots[0].vector(named: "onoise_spectrum")).values,
+              case .real(let inn) = try XCTUnwrap(plots[0].vector(named: "inoise_spectrum")).values else { return XCTFail() }
+        let expected = (Self.fourKT * (1e4 + 1e3)).squareRoot()
+        XCTAssertTrue(isClose(on[0], expected, relative: 1e-9, absolute: 0), "\(on[0]) vs \(expected)")
+        // Gain from v1 to out2: 0.5 · gm · R2 = 0.5.
+        XCTAssertTrue(isClose(inn[0], expected / 0.5, relative: 1e-9, absolute: 0), "\(inn[0])")
+    }
+
     // MARK: - Control block
 
     func runControl(_ control: String, netlist: String = NoiseTests.rc) throws -> (ControlSession, String) {

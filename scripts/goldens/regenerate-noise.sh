@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates the noise goldens from ngspice 39: Tests/SpiceTests/Goldens/noise/<name>.cir -> <name>.raw
-# (ascii raw file: the spectra plot and the integrated-noise plot of every .noise card). The only way these
+# (ascii raw file: the spectra plot and the integrated-noise plot of every .noise card), and the
+# control-block testbenches Goldens/noise/control/<name>.cir -> <name>.out (ngspice's standard output minus
+# timings, memory and dates, as scripts/goldens/regenerate-control.sh makes them). The only way these
 # references change.
 #
-#   scripts/goldens/regenerate-noise.sh              all noise decks
-#   scripts/goldens/regenerate-noise.sh cs_level1    only the named decks
+#   scripts/goldens/regenerate-noise.sh              all noise decks and testbenches
+#   scripts/goldens/regenerate-noise.sh cs_level1    only the named raw-file decks
 #
 # Fails if ngspice is not version 39, if a deck fails, or if ngspice prints a warning or error other than
 # its fixed batch-mode notes.
@@ -39,4 +41,19 @@ for deck in "${decks[@]}"; do
     fi
     [ -s "$raw" ] || { echo "error: $raw is empty" >&2; exit 1; }
     echo "ok  $raw"
+done
+
+[ $# -gt 0 ] && exit 0
+for deck in "$goldens"/control/*.cir; do
+    out=${deck%.cir}.out
+    # ngspice -b exits 1 after a control block without `quit`; the transcript is what counts.
+    text=$( (cd "$(dirname "$deck")" && ngspice -b "$(basename "$deck")" 2>"$log") || true)
+    if grep -qiE 'fatal error|Undefined parameter|Cannot compute|^Error' "$log"; then
+        cat "$log" >&2; echo "error: ngspice rejected $deck" >&2; exit 1
+    fi
+    printf '%s\n' "$text" \
+        | grep -vE '^(Total |DRAM |Maximum ngspice|Current ngspice|Shared ngspice|Text \(code\)|Stack = |Library pages)' \
+        | sed -E 's/  [A-Z][a-z]{2} [A-Z][a-z]{2} +[0-9]+ [0-9:]{8}  [0-9]{4}$//' > "$out"
+    [ -s "$out" ] || { echo "error: $out is empty" >&2; exit 1; }
+    echo "ok  $out"
 done

@@ -41,8 +41,9 @@ int cklu_z_refactor(int32_t *ap, int32_t *ai, double *ax, klu_symbolic *symbolic
 int cklu_z_rcond(klu_symbolic *symbolic, klu_numeric *numeric, klu_common *common);
 int cklu_z_solve(klu_symbolic *symbolic, klu_numeric *numeric, int32_t ldim, int32_t nrhs, double *b,
                  klu_common *common);
+/// Solves Aᵀx = b (conj_solve = 0) or Aᴴx = b with a complex factorization: the noise analysis' adjoint.
 int cklu_z_tsolve(klu_symbolic *symbolic, klu_numeric *numeric, int32_t ldim, int32_t nrhs, double *b,
-                  int32_t conjugate, klu_common *common);
+                  int conj_solve, klu_common *common);
 int cklu_z_free_numeric(klu_numeric **numeric, klu_common *common);
 
 // UMFPACK packed-complex (zi) routines, valid after `cklu_load_umfpack()` returned 0.

@@ -154,7 +154,7 @@ final class SparseLU {
         umfScratch.withUnsafeBufferPointer { b in
             umfControl.withUnsafeBufferPointer { control in
                 _ = cumf_zi_solve(Int32(UMFPACK_Aat), columnStarts, rowIndices, values.baseAddress, nil,
-                                     rhs.baseAddress, nil, b.baseAddress, nil, umfNumeric, control.baseAddress, nil)
+                                  rhs.baseAddress, nil, b.baseAddress, nil, umfNumeric, control.baseAddress, nil)
             }
         }
     }
@@ -405,33 +405,6 @@ final class DenseLU {
         }
     }
 
-    /// Solves Aᵀx = b (plain transpose) in place, interleaved (re, im), with the last complex factorization.
-    /// With PA = LU this is Uᵀz = b forward, Lᵀw = z backward, then x = Pᵀw. Only the noise analysis's
-    /// adjoint solve uses it, once per frequency, so it walks the dense triangles.
-    func solveComplexTransposed(_ b: UnsafeMutableBufferPointer<Double>) {
-        let n = self.n, a = self.a.baseAddress!, x = scratch.baseAddress!
-        for i in 0..<n {
-            var sr = b[2 * i], si = b[2 * i + 1]
-            for j in 0..<i {
-                let ur = a[2 * (j * n + i)], ui = a[2 * (j * n + i) + 1]
-                sr -= ur * x[2 * j] - ui * x[2 * j + 1]
-                si -= ur * x[2 * j + 1] + ui * x[2 * j]
-            }
-            let (ir, ii) = DenseLU.reciprocal(a[2 * (i * n + i)], a[2 * (i * n + i) + 1])
-            x[2 * i] = sr * ir - si * ii; x[2 * i + 1] = sr * ii + si * ir
-        }
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            var sr = x[2 * i], si = x[2 * i + 1]
-            for j in (i + 1)..<n {
-                let lr = a[2 * (j * n + i)], li = a[2 * (j * n + i) + 1]
-                sr -= lr * x[2 * j] - li * x[2 * j + 1]
-                si -= lr * x[2 * j + 1] + li * x[2 * j]
-            }
-            x[2 * i] = sr; x[2 * i + 1] = si
-        }
-        for k in 0..<n { b[2 * order[k]] = x[2 * k]; b[2 * order[k] + 1] = x[2 * k + 1] }
-    }
-
     /// Solves interleaved (re, im) in place with the last complex factorization.
     func solveComplex(_ b: UnsafeMutableBufferPointer<Double>) {
         let n = self.n, a = self.a.baseAddress!, x = scratch.baseAddress!
@@ -463,5 +436,42 @@ final class DenseLU {
             }
         }
         for k in 0..<(2 * n) { b[k] = x[k] }
+    }
+
+    /// Solves the plain transpose Aᵀx = b (interleaved re, im) in place with the last complex
+    /// factorization P·A = L·U: Uᵀz = b forward, Lᵀw = z backward, then x = Pᵀw (the noise adjoint).
+    func solveComplexTransposed(_ b: UnsafeMutableBufferPointer<Double>) {
+        let n = self.n, a = self.a.baseAddress!, z = scratch.baseAddress!
+        for k in 0..<(2 * n) { z[k] = b[k] }
+        lower.withUnsafeBufferPointer { lower in
+            upper.withUnsafeBufferPointer { upper in
+                // Uᵀz = b: column i of Uᵀ is row i of U.
+                for i in 0..<n {
+                    let (ir, ii) = DenseLU.reciprocal(a[2 * (i * n + i)], a[2 * (i * n + i) + 1])
+                    let sr = z[2 * i], si = z[2 * i + 1]
+                    let zr = sr * ir - si * ii, zi = sr * ii + si * ir
+                    z[2 * i] = zr; z[2 * i + 1] = zi
+                    if zr == 0 && zi == 0 { continue }
+                    for r in upperStarts[i]..<upperStarts[i + 1] {
+                        let j = upper[r]
+                        let ur = a[2 * (i * n + j)], ui = a[2 * (i * n + j) + 1]
+                        z[2 * j] -= ur * zr - ui * zi
+                        z[2 * j + 1] -= ur * zi + ui * zr
+                    }
+                }
+                // Lᵀw = z (unit diagonal): row k of Lᵀ is column k of L.
+                for k in stride(from: n - 1, through: 0, by: -1) {
+                    var sr = z[2 * k], si = z[2 * k + 1]
+                    for q in lowerStarts[k]..<lowerStarts[k + 1] {
+                        let i = lower[q]
+                        let lr = a[2 * (i * n + k)], li = a[2 * (i * n + k) + 1]
+                        sr -= lr * z[2 * i] - li * z[2 * i + 1]
+                        si -= lr * z[2 * i + 1] + li * z[2 * i]
+                    }
+                    z[2 * k] = sr; z[2 * k + 1] = si
+                }
+            }
+        }
+        for k in 0..<n { b[2 * order[k]] = z[2 * k]; b[2 * order[k] + 1] = z[2 * k + 1] }
     }
 }
