@@ -8,7 +8,8 @@
 # Each figure is the median over ROUNDS (5) of `perf stat -r 5 -e task-clock` (itself the mean of 5 runs),
 # in ms of CPU; ngspice and Miller alternate inside each round so machine load hits both alike.
 # Two tables: plain `DECK` (the loop BENCHMARKS.md has always used; note that `ngspice -b` without an
-# output file runs the .op but skips .ac and .dc, "no data saved ... analysis not run"), and with a binary
+# output file runs the .op but skips .ac, and simulates nothing on a deck without .op such as opamp_dc:
+# "no simulations run"), and with a binary
 # raw file for both (`ngspice -b -r F`, `miller sim --binary -r F`), where both do every analysis.
 # Environment: MILLER (default .build-static/release/miller, what `make build` ships), NGSPICE (ngspice),
 # ROUNDS (5).
