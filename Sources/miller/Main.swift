@@ -15,7 +15,12 @@ import Darwin
 @main
 enum Main {
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        // From argv directly: `CommandLine.arguments` builds its array through a generic map at first use.
+        var arguments: [String] = []
+        for k in 1..<max(1, Int(CommandLine.argc)) {
+            guard let argument = CommandLine.unsafeArgv[k] else { break }
+            arguments.append(String(cString: argument))
+        }
         if let sim = SimArguments(arguments) {
             do {
                 try Sim.simulate(deck: sim.deck, rawFile: sim.rawFile, binary: sim.binary, json: sim.json)

@@ -37,8 +37,9 @@ final class SparseLU {
     private var umfControl = [Double](repeating: 0, count: Int(UMFPACK_CONTROL))
     private var umfScratch: [Double] = []
     static let supernodalThreshold = 20_000
-    /// Largest system factored densely (where dense and KLU cost about the same on MNA patterns).
-    static let denseLimit = 60
+    /// Largest system factored densely. Measured on RC meshes (whole process, .op + .ac): dense at 37
+    /// unknowns costs about what KLU does at 65, dense at 50 more, so the crossover lies in the 30s.
+    static let denseLimit = 32
     private var useUMFPACK: Bool { size >= SparseLU.supernodalThreshold }
 
     /// Analyzes the pattern (column starts of length n+1 and row indices, both zero-based).

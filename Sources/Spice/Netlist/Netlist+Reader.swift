@@ -221,13 +221,27 @@ struct LineReader {
     static func resolve(_ path: String, in directory: String) -> String {
         var full = path.hasPrefix("/") ? path : (directory.isEmpty ? path : directory + "/" + path)
         if !full.hasPrefix("/") { full = currentDirectory() + "/" + full }
-        var parts: [Substring] = []
-        for part in full.split(separator: "/") {
-            if part == "." { continue }
-            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-            parts.append(part)
+        // Byte-level, so no new generic types are instantiated at start-up (each costs a conformance scan).
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let bytes = Array(full.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == slash { i += 1; continue }
+            var j = i
+            while j < bytes.count, bytes[j] != slash { j += 1 }
+            if j - i == 1 && bytes[i] == dot {
+                // "." names the folder itself.
+            } else if j - i == 2 && bytes[i] == dot && bytes[i + 1] == dot {
+                while let last = out.popLast(), last != slash {}
+            } else {
+                out.append(slash)
+                out.append(contentsOf: bytes[i..<j])
+            }
+            i = j
         }
-        return "/" + parts.joined(separator: "/")
+        return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
     }
 
     /// The folder of an absolute path (`/` for a file at the root).

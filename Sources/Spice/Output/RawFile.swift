@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CFormat
 import Foundation
 
 /// Reads and writes ngspice's raw file format, ascii and binary, as ngspice 39 lays it out.
@@ -24,10 +25,20 @@ public enum RawFile {
     /// Writes `plots` to `path` as one raw file (ascii unless `binary`).
     public static func write(_ plots: [Plot], title: String, to path: String, binary: Bool = false) throws {
         let bytes = try encode(plots, title: title, binary: binary, file: path)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw RawFileError(file: path, position: .none, message: "cannot write: \(error.localizedDescription)")
+        // POSIX calls rather than Foundation's Data/URL, whose first use costs `miller sim -r` start-up.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw RawFileError(file: path, position: .none, message: "cannot write: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                throw RawFileError(file: path, position: .none, message: "cannot write: \(String(cString: strerror(errno)))")
+            }
+            offset += written
         }
     }
 
@@ -181,10 +192,13 @@ extension RawFile {
 
     /// `Mon Nov 23 10:45:43  2026`, local time, as ngspice stamps its raw files.
     static func dateString() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE MMM dd HH:mm:ss  yyyy"
-        return formatter.string(from: Date())
+        // strftime in the C locale (miller never calls setlocale): Foundation's DateFormatter would load ICU.
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%a %b %d %H:%M:%S  %Y", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
@@ -194,7 +208,7 @@ struct NumberFormatter15 {
 
     mutating func append(_ x: Double, to out: inout [UInt8]) {
         let n = scratch.withUnsafeMutableBufferPointer { buffer in
-            withVaList([x]) { vsnprintf(buffer.baseAddress, buffer.count, "%.15e", $0) }
+            cformat_double(buffer.baseAddress, Int32(buffer.count), "%.15e", x)
         }
         let length = Int(max(0, min(n, Int32(scratch.count - 1))))
         for i in 0..<length { out.append(UInt8(bitPattern: scratch[i])) }
@@ -488,4 +502,9 @@ extension RawFile {
             return token
         }
     }
+}
+
+/// write(2) (a free function, so `write` means the C call and not `RawFile.write`).
+private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, bytes, count)
 }
