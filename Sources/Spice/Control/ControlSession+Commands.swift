@@ -44,7 +44,16 @@ extension ControlSession {
         case "unset": for name in words(rest) { variables[name.lowercased()] = nil }
         case "let": try letCommand(substitute(rest))
         case "meas", "measure": try measureCommand(substitute(rest), location: location)
-        case "print": try printCommand(substitute(rest))
+        case "print":
+            // `print v(out) > file` writes the table to a file, as ngspice redirects any command's output.
+            let (body, target, append) = ControlSession.redirection(rest)
+            if let target {
+                var text = ""
+                try printCommand(substitute(body)) { text += $0 }
+                try writeText(text, to: target, append: append)
+            } else {
+                try printCommand(substitute(body), output: emit)
+            }
         case "echo": try echoCommand(rest)
         case "setplot":
             guard let name = words(rest).first else { return }
@@ -268,7 +277,7 @@ extension ControlSession {
         return result
     }
 
-    func printCommand(_ text: String) throws {
+    func printCommand(_ text: String, output emit: (String) -> Void) throws {
         var items: [ControlVector] = []
         let lowered = text.trimmingCharacters(in: .whitespaces).lowercased()
         if lowered == "all" || lowered.isEmpty {
