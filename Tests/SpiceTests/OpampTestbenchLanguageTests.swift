@@ -174,4 +174,10 @@ final class OpampTestbenchLanguageTests: XCTestCase {
         XCTAssertEqual(output, "")
         XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "a = 2.000000e+00\na*2 = 4.000000e+00\n")
     }
+
+    func testVectorUnitvecAndUnlet() {
+        let (_, output, error) = run("let x = vector(4)\nprint x[3] length(unitvec(5)) mean(unitvec(3))\nunlet x\nprint x")
+        XCTAssertEqual(output, "x[3] = 3.000000e+00\nlength(unitvec(5)) = 5.000000e+00\nmean(unitvec(3)) = 1.000000e+00\n")
+        XCTAssertEqual((error as? ControlError)?.description, "tb.cir:9: error: no such vector 'x' in plot const")
+    }
 }

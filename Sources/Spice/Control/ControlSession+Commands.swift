@@ -4,7 +4,7 @@ extension ControlSession {
     /// Commands the interpreter knows; anything else is rejected before the block starts running.
     public static let commands: Set<String> = [
         "run", "op", "ac", "dc", "tran", "noise", "set", "unset", "let", "meas", "measure", "print", "echo",
-        "setplot", "compose", "wrdata", "write", "plot", "display", "quit", "exit", "destroy", "save", "rusage",
+        "setplot", "compose", "wrdata", "write", "plot", "display", "quit", "exit", "destroy", "unlet", "save", "rusage",
         "if", "else", "end", "while", "dowhile", "repeat", "foreach", "break", "continue",
     ]
 
@@ -65,6 +65,10 @@ extension ControlSession {
         case "plot", "display": break // batch mode draws nothing
         case "quit", "exit": quitRequested = true
         case "destroy": destroy(words(rest))
+        case "unlet":
+            for name in words(rest) {
+                plots[current].vectors.removeAll { $0.name.lowercased() == name.lowercased() }
+            }
         case "save", "rusage": break // every vector is kept; resource figures are not ngspice's to compare
         case _ where ControlSession.structureWords.contains(word):
             throw ControlError(.syntax, "'\(word)' belongs to a block of lines; run it with run(_:)", location: location)
