@@ -6,7 +6,7 @@ import Spice
 struct PDK: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pdk", abstract: "Process design kit cards: fit BSIM-lite to foundry data.",
-        subcommands: [Fit.self])
+        subcommands: [Fit.self, Bench.self])
 
     struct Fit: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -51,6 +51,30 @@ struct PDK: ParsableCommand {
                 let md = try PDKReport.write(library: library, data: data, corners: corners, devices: devices, to: report)
                 print("wrote \(report) (\(md) plots)")
             }
+        }
+    }
+
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bench",
+            abstract: "Device evaluations per second of one BSIM-lite instance (DC load with exact Jacobian).")
+
+        @Argument(help: "A deck with the MOSFET and its card.") var deck: String
+        @Option(help: "The MOSFET (default: the first).") var element: String?
+        @Option(help: "Evaluations per run.") var points = 1_000_000
+        @Option(help: "Runs; the median is printed.") var runs = 5
+
+        func run() throws {
+            let e = try BSIMLiteEvaluator(deck: Deck.load(path: deck), element: element)
+            var rates: [Double] = []
+            var checksum = 0.0
+            for _ in 0..<max(1, runs) {
+                let r = e.throughput(points: points)
+                rates.append(r.perSecond); checksum += r.checksum
+            }
+            rates.sort()
+            print(String(format: "%@: %.3g evaluations/s (median of %d runs of %d; checksum %.6g)",
+                         e.name, rates[rates.count / 2], rates.count, points, checksum))
         }
     }
 }

@@ -2,12 +2,12 @@ import Foundation
 
 /// Fits BSIM-lite (level 8) cards to the sky130 foundry reference data with Levenberg–Marquardt.
 ///
-/// The method: for each device, corner and drawn length L of the data grid, one parameter set with
-/// width coefficients (`W…` forms) is fitted to all widths at that L, in two stages (DC: log Id, gm/Id
-/// and gds; then capacitances: Cgg, Cgd, Cdd with the DC fixed). Lengths are fitted long to short, each
-/// starting from the previous result. Adjacent lengths then become one L-binned card each
-/// (`NAME.k`, LMIN = L_k, LMAX = L_k+1), whose base, `L…`, `W…` and `P…` coefficients interpolate the two
-/// fitted sets linearly in 1/L: the model is continuous in L across bins and exact at the grid lengths.
+/// The method: for each device, corner and grid geometry (W × L), one parameter set is fitted in two
+/// stages (DC: log Id, gm/Id and gds; then capacitances: Cgg, Cgd, Cdd with the DC fixed). For each width,
+/// lengths go long to short; each fit starts from the defaults and from the previous length's result,
+/// and the better is kept. Each rectangle of adjacent grid lengths and widths then becomes one binned
+/// card (`NAME.k` with LMIN/LMAX/WMIN/WMAX) whose base, `L…`, `W…` and `P…` coefficients interpolate the
+/// four corner fits bilinearly in (1/L, 1/W): exact at the fitted geometries, continuous across bins.
 /// Everything is deterministic (fixed order, no threads, no random numbers).
 public enum PDKFit {
     /// One fitted parameter: its card name, how the LM variable x maps to it, and whether it is fitted.
@@ -68,13 +68,6 @@ public enum PDKFit {
             Parameter(name: "pdiblc2", base: 0.003, scale: 0.7, log: true, lower: -12, upper: 6),
             Parameter(name: "pvag", base: 0, scale: 0.5, log: false),
             Parameter(name: "delta", base: 0.01, scale: 0.5, log: true, lower: -8, upper: 6),
-            Parameter(name: "wvth0", base: 0, scale: 0.02, log: false),
-            Parameter(name: "wu0", base: 0, scale: 0.1 * u0, log: false),
-            Parameter(name: "wvsat", base: 0, scale: 1e4, log: false),
-            Parameter(name: "wnfactor", base: 0, scale: 0.1, log: false),
-            Parameter(name: "wa0", base: 0, scale: 0.1, log: false),
-            Parameter(name: "wpclm", base: 0, scale: 0.1, log: false),
-            Parameter(name: "wk1", base: 0, scale: 0.05, log: false),
         ]
     }
 
@@ -105,28 +98,37 @@ public enum PDKFit {
     /// the W… coefficients), with the final LM costs.
     public struct LengthFit: Sendable {
         public var l: Double
+        public var w: Double
         public var parameters: [String: Double]
         public var dcCost: Double, capCost: Double
     }
 
-    /// Fits every grid length of one device and corner, long to short.
+    /// Fits every grid geometry of one device and corner: for each width, lengths long to short, each
+    /// from the previous length's result and from the defaults, keeping the better.
     public static func fit(_ data: PDKDataset, options: Options = Options(), lengths: [Double]? = nil,
                            log: ((String) -> Void)? = nil) throws -> [LengthFit] {
         let pmos = data.device.hasPrefix("p")
         let all = data.lengths
         let chosen = (lengths ?? all).sorted(by: >)
-        var previous: [String: Double]? = nil
         var fits: [LengthFit] = []
-        for l in chosen {
-            guard all.contains(l) else { throw PDKError.badArgument("length \(l) µm is not in the data (\(all))") }
-            let start = Date()
-            let fit = try fitLength(data, l: l, pmos: pmos, start: previous, options: options)
-            log?(String(format: "  %@ %@ L=%-5g µm  DC cost %.4g  cap cost %.4g  (%.1f s)", data.device, data.corner, l,
-                        fit.dcCost, fit.capCost, Date().timeIntervalSince(start)))
-            previous = fit.parameters
-            fits.append(fit)
+        for w in data.widths {
+            var previous: [String: Double]? = nil
+            for l in chosen {
+                guard all.contains(l) else { throw PDKError.badArgument("length \(l) µm is not in the data (\(all))") }
+                let start = Date()
+                var fit = try fitGeometry(data, l: l, w: w, pmos: pmos, start: nil, options: options)
+                // Continuation from the longer device can find a better basin (or a worse one): keep the better.
+                if let previous {
+                    let cont = try fitGeometry(data, l: l, w: w, pmos: pmos, start: previous, options: options)
+                    if cont.dcCost < fit.dcCost { fit = cont }
+                }
+                log?(String(format: "  %@ %@ W=%-5g L=%-5g µm  DC cost %.4g  cap cost %.4g  (%.1f s)", data.device, data.corner,
+                            w, l, fit.dcCost, fit.capCost, Date().timeIntervalSince(start)))
+                previous = fit.parameters
+                fits.append(fit)
+            }
         }
-        return fits.sorted { $0.l < $1.l }
+        return fits.sorted { ($0.w, $0.l) < ($1.w, $1.l) }
     }
 
     /// The model card for a parameter dictionary in card names and card signs.
@@ -141,10 +143,10 @@ public enum PDKFit {
         var useGm: Bool, useGds: Bool
     }
 
-    static func dcPoints(_ data: PDKDataset, l: Double, pmos: Bool, stride: Int) -> [DCPoint] {
+    static func dcPoints(_ data: PDKDataset, l: Double, w: Double, pmos: Bool, stride: Int) -> [DCPoint] {
         let t = pmos ? -1.0 : 1.0
         var out: [DCPoint] = []
-        for (i, p) in data.points.enumerated() where p.l == l && (i % 37) % max(1, stride) == 0 {
+        for (i, p) in data.points.enumerated() where p.l == l && p.w == w && (i % 37) % max(1, stride) == 0 {
             let vds = t * p.vds
             guard vds >= 0.01, p.id > 0 else { continue }
             out.append(DCPoint(w: p.w, temp: p.temp, vgs: t * p.vgs, vds: vds, vbs: t * p.vbs, id: p.id, gm: p.gm,
@@ -176,14 +178,14 @@ public enum PDKFit {
                 r.append(gm > 0 && id > 0 ? Foundation.log((gm / id) / (q.gm / q.id)) : 3)
             } else { r.append(0) }
             if q.useGds {
-                r.append(gds > 0 ? 0.6 * Foundation.log(gds / q.gds) : 3)
+                r.append(gds > 0 ? 0.8 * Foundation.log(gds / q.gds) : 3)
             } else { r.append(0) }
         }
         return r
     }
 
-    static func fitLength(_ data: PDKDataset, l: Double, pmos: Bool, start: [String: Double]?,
-                          options: Options) throws -> LengthFit {
+    static func fitGeometry(_ data: PDKDataset, l: Double, w: Double, pmos: Bool, start: [String: Double]?,
+                            options: Options) throws -> LengthFit {
         let sign = pmos ? -1.0 : 1.0
         var params = fixedParameters(pmos: pmos)
         let dc = dcParameters(pmos: pmos)
@@ -192,14 +194,13 @@ public enum PDKFit {
         if let start { params.merge(start) { $1 } }
         if start == nil {
             // Start the threshold at the foundry's reported Vth of the widest device.
-            let wmax = data.widths.last ?? 1
-            if let p = data.points.first(where: { $0.l == l && $0.w == wmax && abs($0.vds) < 0.06 && $0.vbs == 0 && $0.vth > 0 }) {
+            if let p = data.points.first(where: { $0.l == l && $0.w == w && abs($0.vds) < 0.06 && $0.vbs == 0 && $0.vth > 0 }) {
                 params["vth0"] = sign * p.vth
             }
         }
 
         // Stage 1: DC.
-        let points = dcPoints(data, l: l, pmos: pmos, stride: options.stride)
+        let points = dcPoints(data, l: l, w: w, pmos: pmos, stride: options.stride)
         func apply(_ x: [Double], _ set: [Parameter], to p: inout [String: Double]) {
             for (q, v) in zip(set, x) { p[q.name] = q.value(v) * (signed.contains(q.name) ? sign : 1) }
         }
@@ -221,7 +222,7 @@ public enum PDKFit {
         apply(resultDC.parameters, dc, to: &params)
 
         // Stage 2: capacitances at 25 °C, Vbs = 0.
-        let acPoints = data.ac.filter { $0.l == l }
+        let acPoints = data.ac.filter { $0.l == l && $0.w == w }
         let fixedDC = params
         let lmCap = LevenbergMarquardt(maxIterations: max(10, options.iterations / 2), relativeTolerance: 1e-7,
                                        lower: caps.map { $0.lower ?? -1e9 }, upper: caps.map { $0.upper ?? 1e9 })
@@ -233,7 +234,7 @@ public enum PDKFit {
         apply(resultCap.parameters, caps, to: &params)
         var out: [String: Double] = [:]
         for q in dc + caps { out[q.name] = params[q.name] }
-        return LengthFit(l: l, parameters: out, dcCost: resultDC.cost, capCost: resultCap.cost)
+        return LengthFit(l: l, w: w, parameters: out, dcCost: resultDC.cost, capCost: resultCap.cost)
     }
 
     /// Terminal capacitance residuals (log ratios of Cgg, Cgd, Cdd) over the AC points of one length.

@@ -9,43 +9,50 @@ public enum PDKLibrary {
     /// The card name of a device in a corner, e.g. `nfet_01v8_tt`.
     public static func modelName(device: String, corner: String) -> String { "\(device)_\(corner)" }
 
-    /// Binned cards `NAME.1 … NAME.k` between consecutive fitted lengths: base, L…, W… and P… coefficients
-    /// interpolate the two fitted sets linearly in 1/L (µm⁻¹). The first bin extends down to LMIN = 1 nm and
-    /// the last up to LMAX = 1 m (extrapolation; `fitlmin`… hold the fitted range for warnings).
+    /// Binned cards `NAME.1 … NAME.k`, one per rectangle of consecutive fitted lengths and widths: each
+    /// parameter's base, L…, W… and P… coefficients interpolate the four corner fits bilinearly in
+    /// (1/L, 1/W) (µm⁻¹), so the cards are exact at the fitted geometries and continuous across bin edges.
+    /// The outer bins extend to 1 nm and 1 m (extrapolation); `fitlmin`… hold the fitted range for warnings.
     public static func cards(device: String, corner: String, fits: [PDKFit.LengthFit], widths: ClosedRange<Double>) -> [ModelCard] {
         let pmos = device.hasPrefix("p")
         let name = modelName(device: device, corner: corner)
         let fixed = PDKFit.fixedParameters(pmos: pmos)
-        let sorted = fits.sorted { $0.l < $1.l }
-        guard let first = sorted.first, let last = sorted.last else { return [] }
+        var byGeometry: [String: PDKFit.LengthFit] = [:]
+        for f in fits { byGeometry["\(f.w)/\(f.l)"] = f }
+        let ls = Array(Set(fits.map(\.l))).sorted(), ws = Array(Set(fits.map(\.w))).sorted()
+        guard let l0 = ls.first, let l1 = ls.last, let w0 = ws.first, let w1 = ws.last else { return [] }
+        func edges(_ v: [Double]) -> [(Double, Double)] { v.count == 1 ? [(v[0], v[0])] : Array(zip(v.dropLast(), v.dropFirst())) }
+        let lEdges = edges(ls), wEdges = edges(ws)
         var cards: [ModelCard] = []
-        // A single length gives a single unbinned-range card.
-        let pairs = sorted.count == 1 ? [(first, first)] : Array(zip(sorted.dropLast(), sorted.dropFirst()))
-        for (k, (a, b)) in pairs.enumerated() {
-            var p = fixed
-            let xa = 1 / a.l, xb = 1 / b.l
-            for (key, va) in a.parameters {
-                let vb = b.parameters[key] ?? va
-                if modelLevel.contains(key) { p[key] = 0.5 * (va + vb); continue }
-                let slope = xa == xb ? 0 : (va - vb) / (xa - xb)
-                let intercept = va - slope * xa
-                if key.hasPrefix("w"), PDKFit.dcParameters(pmos: pmos).contains(where: { $0.name == key }) {
-                    let baseName = String(key.dropFirst())
-                    p["w" + baseName] = intercept
-                    if slope != 0 { p["p" + baseName] = slope }
-                } else {
-                    p[key] = intercept
-                    if slope != 0 { p["l" + key] = slope }
+        for (j, (wa, wb)) in wEdges.enumerated() {
+            for (i, (la, lb)) in lEdges.enumerated() {
+                guard let f00 = byGeometry["\(wa)/\(la)"], let f01 = byGeometry["\(wa)/\(lb)"],
+                      let f10 = byGeometry["\(wb)/\(la)"], let f11 = byGeometry["\(wb)/\(lb)"] else { continue }
+                var p = fixed
+                let xa = 1 / la, xb = 1 / lb, ya = 1 / wa, yb = 1 / wb
+                for (key, v00) in f00.parameters {
+                    let v01 = f01.parameters[key] ?? v00, v10 = f10.parameters[key] ?? v00, v11 = f11.parameters[key] ?? v00
+                    if modelLevel.contains(key) { p[key] = 0.25 * (v00 + v01 + v10 + v11); continue }
+                    // v = a + b·x + c·y + d·x·y through the four corners (x = 1/L, y = 1/W).
+                    let dx = xa == xb ? 0 : 1 / (xb - xa), dy = ya == yb ? 0 : 1 / (yb - ya)
+                    let d = (v11 - v10 - v01 + v00) * dx * dy
+                    let b = (v01 - v00) * dx - d * ya
+                    let c = (v10 - v00) * dy - d * xa
+                    let a = v00 - b * xa - c * ya - d * xa * ya
+                    p[key] = a
+                    if b != 0 { p["l" + key] = b }
+                    if c != 0 { p["w" + key] = c }
+                    if d != 0 { p["p" + key] = d }
                 }
+                p["lmin"] = i == 0 ? 1e-9 : la * 1e-6
+                p["lmax"] = i == lEdges.count - 1 ? 1 : lb * 1e-6
+                p["wmin"] = j == 0 ? 1e-9 : wa * 1e-6
+                p["wmax"] = j == wEdges.count - 1 ? 1 : wb * 1e-6
+                p["fitlmin"] = l0 * 1e-6; p["fitlmax"] = l1 * 1e-6
+                p["fitwmin"] = min(w0, widths.lowerBound) * 1e-6; p["fitwmax"] = max(w1, widths.upperBound) * 1e-6
+                cards.append(ModelCard(name: "\(name).\(cards.count + 1)", type: pmos ? "pmos" : "nmos", parameters: p,
+                                       location: SourceLocation(file: "<fit>", line: 1)))
             }
-            p["lmin"] = k == 0 ? 1e-9 : a.l * 1e-6
-            p["lmax"] = k == pairs.count - 1 ? 1 : b.l * 1e-6
-            p["wmin"] = 0
-            p["wmax"] = 1
-            p["fitlmin"] = first.l * 1e-6; p["fitlmax"] = last.l * 1e-6
-            p["fitwmin"] = widths.lowerBound * 1e-6; p["fitwmax"] = widths.upperBound * 1e-6
-            cards.append(ModelCard(name: "\(name).\(k + 1)", type: pmos ? "pmos" : "nmos", parameters: p,
-                                   location: SourceLocation(file: "<fit>", line: 1)))
         }
         return cards
     }

