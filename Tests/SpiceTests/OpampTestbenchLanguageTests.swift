@@ -143,4 +143,41 @@ final class OpampTestbenchLanguageTests: XCTestCase {
         let (_, _, e7) = run("if novector gt 1\nend")
         XCTAssertEqual((e7 as? ControlError)?.location?.description, "tb.cir:6")
     }
+
+    /// ngspice -b prints the operating point a transient starts from (not with UIC); output from ngspice 39.
+    func testTransientPrintsItsInitialSolutionAsNgspiceDoes() {
+        let netlist = "rc\nv1 in 0 dc 0.5 pulse(0.5 1 1u 1n 1n 1 2)\nr1 in out 1k\nc1 out 0 1n\nr2 out 0 3k"
+        let (_, output, error) = run("tran 10n 2u", netlist: netlist)
+        XCTAssertNil(error)
+        XCTAssertEqual(output, """
+
+        Initial Transient Solution
+        --------------------------
+
+        Node                                   Voltage
+        ----                                   -------
+        in                                         0.5
+        out                                      0.375
+        v1#branch                            -0.000125
+
+
+
+        """)
+        let (_, quiet, _) = run("tran 10n 2u uic", netlist: netlist)
+        XCTAssertEqual(quiet, "")
+    }
+
+    func testPrintRedirectsToAFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("miller-print-\(getpid()).txt").path
+        let (_, output, error) = run("let a = 2\nprint a > \(file)\nprint a*2 >> \(file)")
+        XCTAssertNil(error)
+        XCTAssertEqual(output, "")
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "a = 2.000000e+00\na*2 = 4.000000e+00\n")
+    }
+
+    func testVectorUnitvecAndUnlet() {
+        let (_, output, error) = run("let x = vector(4)\nprint x[3] length(unitvec(5)) mean(unitvec(3))\nunlet x\nprint x")
+        XCTAssertEqual(output, "x[3] = 3.000000e+00\nlength(unitvec(5)) = 5.000000e+00\nmean(unitvec(3)) = 1.000000e+00\n")
+        XCTAssertEqual((error as? ControlError)?.description, "tb.cir:9: error: no such vector 'x' in plot const")
+    }
 }

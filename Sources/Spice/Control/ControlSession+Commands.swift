@@ -4,7 +4,7 @@ extension ControlSession {
     /// Commands the interpreter knows; anything else is rejected before the block starts running.
     public static let commands: Set<String> = [
         "run", "op", "ac", "dc", "tran", "noise", "set", "unset", "let", "meas", "measure", "print", "echo",
-        "setplot", "compose", "wrdata", "write", "plot", "display", "quit", "exit", "destroy", "save", "rusage",
+        "setplot", "compose", "wrdata", "write", "plot", "display", "quit", "exit", "destroy", "unlet", "save", "rusage",
         "if", "else", "end", "while", "dowhile", "repeat", "foreach", "break", "continue",
     ]
 
@@ -44,7 +44,16 @@ extension ControlSession {
         case "unset": for name in words(rest) { variables[name.lowercased()] = nil }
         case "let": try letCommand(substitute(rest))
         case "meas", "measure": try measureCommand(substitute(rest), location: location)
-        case "print": try printCommand(substitute(rest))
+        case "print":
+            // `print v(out) > file` writes the table to a file, as ngspice redirects any command's output.
+            let (body, target, append) = ControlSession.redirection(rest)
+            if let target {
+                var text = ""
+                try printCommand(substitute(body)) { text += $0 }
+                try writeText(text, to: target, append: append)
+            } else {
+                try printCommand(substitute(body), output: emit)
+            }
         case "echo": try echoCommand(rest)
         case "setplot":
             guard let name = words(rest).first else { return }
@@ -56,6 +65,10 @@ extension ControlSession {
         case "plot", "display": break // batch mode draws nothing
         case "quit", "exit": quitRequested = true
         case "destroy": destroy(words(rest))
+        case "unlet":
+            for name in words(rest) {
+                plots[current].vectors.removeAll { $0.name.lowercased() == name.lowercased() }
+            }
         case "save", "rusage": break // every vector is kept; resource figures are not ngspice's to compare
         case _ where ControlSession.structureWords.contains(word):
             throw ControlError(.syntax, "'\(word)' belongs to a block of lines; run it with run(_:)", location: location)
@@ -268,7 +281,7 @@ extension ControlSession {
         return result
     }
 
-    func printCommand(_ text: String) throws {
+    func printCommand(_ text: String, output emit: (String) -> Void) throws {
         var items: [ControlVector] = []
         let lowered = text.trimmingCharacters(in: .whitespaces).lowercased()
         if lowered == "all" || lowered.isEmpty {

@@ -227,6 +227,13 @@ enum ControlMath {
             return complex(v.im.map { $0.map { -$0 } } ?? [Double](repeating: 0, count: n), v.re)
         case "conj": return complex(v.re, (v.im ?? [Double](repeating: 0, count: n)).map { -$0 })
         case "length": return ControlVector(name: "length(\(v.name))", re: [Double(n)])
+        case "vector", "unitvec":
+            // vector(n) is 0, 1, ..., n-1 and unitvec(n) is n ones, n from the first element.
+            guard n > 0, v.re[0].isFinite, v.re[0] >= 0, v.re[0] <= 10_000_000 else {
+                throw ControlError(.syntax, "\(name)() needs a length from 0 to 10000000")
+            }
+            let count = Int(v.re[0])
+            return ControlVector(name: "\(name)(\(v.name))", re: name == "vector" ? (0..<count).map(Double.init) : [Double](repeating: 1, count: count))
         case "mean":
             guard n > 0 else { throw ControlError(.syntax, "mean() of an empty vector") }
             if let im = v.im {

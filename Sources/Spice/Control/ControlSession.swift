@@ -88,6 +88,7 @@ public final class ControlSession {
             case .tran(let step, let stop, let start, let maxStep, let uic):
                 plot = try sim.transient(TransientSettings(step: step, stop: stop, start: start, maxStep: maxStep,
                                                            useInitialConditions: uic))
+                if !uic { emit(ControlSession.initialSolution(plot)) }
             case .noise(let output, let reference, let source, let sweep, let summary):
                 // The spectra plot first, then the integrated one (current afterwards, as in ngspice).
                 var made = try sim.noise(output: output, reference: reference, source: source, sweep: sweep,
@@ -121,6 +122,23 @@ public final class ControlSession {
         return analyses.enumerated().sorted { x, y in
             rank(x.element) != rank(y.element) ? rank(x.element) < rank(y.element) : x.offset > y.offset
         }.map(\.element)
+    }
+
+    /// The table ngspice -b prints before a transient that starts from the operating point: every node
+    /// voltage and branch current at the first time point, in the plot's (ngspice's node) order.
+    static func initialSolution(_ plot: Plot) -> String {
+        var out = "\nInitial Transient Solution\n--------------------------\n\n"
+        out += ControlFormat.padded("Node", 30) + " " + String(repeating: " ", count: 8) + "Voltage\n"
+        out += ControlFormat.padded("----", 30) + " " + String(repeating: " ", count: 8) + "-------\n"
+        for vector in plot.vectors.dropFirst() {
+            let first: Double
+            switch vector.values {
+            case .real(let r): guard let x = r.first else { continue }; first = x
+            case .complex(let r, _): guard let x = r.first else { continue }; first = x
+            }
+            out += ControlFormat.padded(ControlFormat.displayName(vector.name), 30) + " " + String(format: "%15g", first) + "\n"
+        }
+        return out + "\n\n"
     }
 
     /// Adds a plot and makes it current, as an analysis does.
