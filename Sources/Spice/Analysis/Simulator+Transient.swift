@@ -92,9 +92,14 @@ extension Simulator {
         var times: [Double] = []
         var columns = [[Double]](repeating: [], count: outs.count)
         var accepted = [Double](repeating: 0, count: n)
+        // The point before, and the step between them, for the linear predictor.
+        var before = [Double](repeating: 0, count: n)
+        var lastStep = 0.0
+        var predicted = [Double](repeating: 0, count: n)
         // ngspice writes no t = 0 point under UIC (the initial vector is not a solution).
         func record(_ time: Double) {
             let x = solver.solution
+            swap(&before, &accepted)
             for k in 0..<n { accepted[k] = x[k] }
             guard time >= start, time > 0 || !settings.useInitialConditions else { return }
             times.append(time)
@@ -132,10 +137,20 @@ extension Simulator {
             while true {
                 let oldDelta = delta
                 let target = time + delta
+                // Newton starts from the line through the last two accepted points (ngspice extrapolates
+                // each device's voltages the same way in its first iteration).
+                if lastStep > 0 {
+                    let r = delta / lastStep
+                    for k in 0..<n { predicted[k] = accepted[k] + r * (accepted[k] - before[k]) }
+                    solver.setSolution(predicted)
+                }
                 integrator.time = target
                 integrator.setStep(0, delta)
                 integrator.computeCoefficients()
-                let converged = solver.newton(maxIterations: options.itl4)
+                // Under UIC the first point starts from a vector no device was solved at: its first iteration
+                // seeds the junctions as an operating point does (ngspice's MOS1 takes VTO there too).
+                let converged = solver.newton(maxIterations: options.itl4,
+                                              initJunction: firstTime && settings.useInitialConditions)
                 if firstTime { integrator.copyPreviousBack() }
                 if !converged {
                     delta /= 8
@@ -144,6 +159,7 @@ extension Simulator {
                 } else if firstTime {
                     // ngspice takes the first point without a truncation check.
                     firstTime = false
+                    lastStep = target - time
                     time = target
                     break
                 } else {
@@ -154,6 +170,7 @@ extension Simulator {
                             newDelta = min(2 * delta, truncationStep(truncation, options))
                             if newDelta <= 1.05 * delta { integrator.setOrder(1) }
                         }
+                        lastStep = target - time
                         time = target
                         delta = newDelta
                         break
