@@ -46,7 +46,7 @@ extension MOS1 {
 
     /// Stores this point's charges and, while integrating, stamps the gate capacitances' companion
     /// models; returns the bulk junctions' share for the caller's junction stamps.
-    func loadCharges(_ context: inout LoadContext, _ t: Integrator) -> JunctionCompanion {
+    func loadCharges(_ context: inout LoadContext, _ t: IntegrationStep) -> JunctionCompanion {
         let now = t.present
         let q = chargeState, bq = bulkState, h = historyState
         let vbd = vbs - vds, vgd = vgs - vds, vgb = vgs - vbs
