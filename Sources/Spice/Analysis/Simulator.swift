@@ -36,8 +36,9 @@ public final class Simulator {
             case .tran(let step, let stop, let start, let maxStep, let uic):
                 plots.append(try transient(TransientSettings(step: step, stop: stop, start: start, maxStep: maxStep,
                                                              useInitialConditions: uic)))
-            case .noise:
-                throw SimulationError(.unsupported, "noise analysis (.noise) is not implemented yet")
+            case .noise(let output, let reference, let source, let sweep, let summary):
+                plots += try noise(output: output, reference: reference, source: source, sweep: sweep,
+                                   pointsPerSummary: summary)
             }
         }
         return plots

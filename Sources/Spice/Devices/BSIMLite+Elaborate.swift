@@ -4,6 +4,9 @@ extension Circuit {
     /// Builds a BSIM-lite instance for a `level=8`/`level=49` card; the card's ignored parameters become one
     /// warning per card.
     func makeBSIMLite(_ e: Element, nodes: [Unknown], card: ModelCard, instance: MOSInstance) throws -> Device {
+        // Fitted cards (pdk/) carry their fitted W/L range: warn when the instance lies outside it.
+        let (card, rangeWarning) = PDKRange.check(card, instance: e.name, l: instance.l ?? 5e-6, w: instance.w ?? 5e-6)
+        if let rangeWarning, !warnings.contains(rangeWarning) { warnings.append(rangeWarning) }
         let model = try BSIMLiteModel(card: card, nominalTemperature: nominalTemperature)
         if !model.ignored.isEmpty {
             let line = "\(card.location): warning: BSIM model '\(card.name)' ignores unsupported parameters: "

@@ -11,6 +11,8 @@ struct DiodeModel {
     var transitTime = 0.0, breakdownVoltage: Double?, breakdownCurrent = 1e-3, breakdownEmission: Double?
     var activationEnergy = 1.11, saturationExponent = 3.0
     var nominalTemperature: Double?
+    /// Flicker noise KF and AF.
+    var flickerCoefficient = 0.0, flickerExponent = 1.0
     let name: String
 
     init(card: ModelCard) throws {
@@ -31,6 +33,8 @@ struct DiodeModel {
         activationEnergy = value("eg") ?? activationEnergy
         saturationExponent = value("xti") ?? saturationExponent
         nominalTemperature = value("tnom").map { $0 + Physics.kelvinOffset }
+        flickerCoefficient = value("kf") ?? flickerCoefficient
+        flickerExponent = value("af") ?? flickerExponent
         for (key, v) in [("is", saturationCurrent), ("n", emission), ("vj", junctionPotential)] where !(v > 0) {
             throw SimulationError(.badValue, "diode model '\(card.name)': \(key) must be positive, got \(v)",
                                   subject: card.name, location: card.location)
