@@ -89,16 +89,30 @@ extension Simulator {
         integrator.integrating = true
 
         let outs = outputs
+        let outIndices = outs.map(\.unknown.index)
         var times: [Double] = []
-        var columns = [[Double]](repeating: [], count: outs.count)
-        var accepted = [Double](repeating: 0, count: n)
+        // Accepted values row by row (one row of outputs per time point), transposed at the end.
+        var rows: [Double] = []
+        rows.reserveCapacity(outs.count * 1024)
+        // The last two accepted solutions and the predictor's guess, allocated once.
+        let accepted = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+        let before = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+        let predicted = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+        let row = UnsafeMutablePointer<Double>.allocate(capacity: max(outs.count, 1))
+        accepted.initialize(repeating: 0, count: max(n, 1)); before.initialize(repeating: 0, count: max(n, 1))
+        predicted.initialize(repeating: 0, count: max(n, 1))
+        defer { accepted.deallocate(); before.deallocate(); predicted.deallocate(); row.deallocate() }
+        var lastStep = 0.0
         // ngspice writes no t = 0 point under UIC (the initial vector is not a solution).
-        func record(_ time: Double) {
-            let x = solver.solution
-            for k in 0..<n { accepted[k] = x[k] }
-            guard time >= start, time > 0 || !settings.useInitialConditions else { return }
+        let recordsZero = !settings.useInitialConditions
+        @inline(__always) func record(_ time: Double) {
+            let x = solver.solution.baseAddress!
+            before.update(from: accepted, count: n)
+            accepted.update(from: x, count: n)
+            guard time >= start, time > 0 || recordsZero else { return }
             times.append(time)
-            for (k, out) in outs.enumerated() { columns[k].append(x[out.unknown.index]) }
+            for (k, i) in outIndices.enumerated() { row[k] = x[i] }
+            rows.append(contentsOf: UnsafeBufferPointer(start: row, count: outIndices.count))
         }
 
         var time = 0.0
@@ -132,18 +146,29 @@ extension Simulator {
             while true {
                 let oldDelta = delta
                 let target = time + delta
+                // Newton starts from the line through the last two accepted points (ngspice extrapolates
+                // each device's voltages the same way in its first iteration).
+                if lastStep > 0 {
+                    let r = delta / lastStep
+                    for k in 0..<n { predicted[k] = accepted[k] + r * (accepted[k] - before[k]) }
+                    solver.setSolution(UnsafePointer(predicted))
+                }
                 integrator.time = target
                 integrator.setStep(0, delta)
                 integrator.computeCoefficients()
-                let converged = solver.newton(maxIterations: options.itl4)
+                // Under UIC the first point starts from a vector no device was solved at: its first iteration
+                // seeds the junctions as an operating point does (ngspice's MOS1 takes VTO there too).
+                let converged = solver.newton(maxIterations: options.itl4,
+                                              initJunction: firstTime && settings.useInitialConditions)
                 if firstTime { integrator.copyPreviousBack() }
                 if !converged {
                     delta /= 8
                     integrator.setOrder(1)
-                    solver.setSolution(accepted)
+                    solver.setSolution(UnsafePointer(accepted))
                 } else if firstTime {
                     // ngspice takes the first point without a truncation check.
                     firstTime = false
+                    lastStep = target - time
                     time = target
                     break
                 } else {
@@ -154,6 +179,7 @@ extension Simulator {
                             newDelta = min(2 * delta, truncationStep(truncation, options))
                             if newDelta <= 1.05 * delta { integrator.setOrder(1) }
                         }
+                        lastStep = target - time
                         time = target
                         delta = newDelta
                         break
@@ -170,16 +196,20 @@ extension Simulator {
         }
 
         var vectors = [Vector(name: "time", type: .time, values: .real(times))]
-        for (k, out) in outs.enumerated() { vectors.append(Vector(name: out.name, type: out.quantity, values: .real(columns[k]))) }
+        let width = outs.count
+        for (k, out) in outs.enumerated() {
+            let column = [Double](unsafeUninitializedCapacity: times.count) { buffer, count in
+                for p in 0..<times.count { buffer[p] = rows[p * width + k] }
+                count = times.count
+            }
+            vectors.append(Vector(name: out.name, type: out.quantity, values: .real(column)))
+        }
         return Plot(name: nextPlotName("tran"), title: "Transient Analysis", vectors: vectors)
     }
 
     /// The smallest step any charge's truncation error allows at the present order.
     private func truncationStep(_ states: [Int], _ options: Options) -> Double {
-        guard let integrator = solver.transient else { return .infinity }
-        var smallest = Double.infinity
-        for s in states { smallest = min(smallest, integrator.truncationStep(s, options: options)) }
-        return smallest
+        solver.transient?.truncationStep(states, options: options) ?? .infinity
     }
 
     /// `.ic` values as a starting vector (zero elsewhere) and as held nodes for the operating point.

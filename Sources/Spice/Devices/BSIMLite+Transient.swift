@@ -86,7 +86,7 @@ extension BSIMLite {
 
     /// Stores this point's gate, drain and bulk charges and, while integrating, stamps their companion
     /// models (ag0·C into the matrix, the Norton remainder into the right-hand side).
-    func loadCharges(_ context: inout LoadContext, _ t: Integrator) {
+    func loadCharges(_ context: inout LoadContext, _ t: IntegrationStep) {
         let tc = terminalCharges()
         let m = self.m
         let now = t.present, k = chargeState

@@ -29,7 +29,15 @@ extension MOS1 {
         guard bottom != 0 || sidewall != 0 else { return (0, 0) }
         if v < tDepCap {
             let arg = 1 - v / tBulkPot
-            let sarg = exp(-model.mj * log(arg)), sargsw = exp(-model.mjsw * log(arg))
+            // Grading 0.5 (the default) is a square root; otherwise one log serves both powers.
+            let sarg: Double, sargsw: Double
+            if model.mj == 0.5 && model.mjsw == 0.5 {
+                sarg = 1 / arg.squareRoot(); sargsw = sarg
+            } else {
+                let l = log(arg)
+                sarg = model.mj == 0.5 ? 1 / arg.squareRoot() : exp(-model.mj * l)
+                sargsw = exp(-model.mjsw * l)
+            }
             let q = tBulkPot * (bottom * (1 - arg * sarg) / (1 - model.mj) + sidewall * (1 - arg * sargsw) / (1 - model.mjsw))
             return (q, bottom * sarg + sidewall * sargsw)
         }
@@ -38,7 +46,7 @@ extension MOS1 {
 
     /// Stores this point's charges and, while integrating, stamps the gate capacitances' companion
     /// models; returns the bulk junctions' share for the caller's junction stamps.
-    func loadCharges(_ context: inout LoadContext, _ t: Integrator) -> JunctionCompanion {
+    func loadCharges(_ context: inout LoadContext, _ t: IntegrationStep) -> JunctionCompanion {
         let now = t.present
         let q = chargeState, bq = bulkState, h = historyState
         let vbd = vbs - vds, vgd = vgs - vds, vgb = vgs - vbs

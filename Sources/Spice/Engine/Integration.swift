@@ -20,8 +20,8 @@ final class Integrator {
     private(set) var order = 1
     /// Number of state entries (charges and their currents).
     let count: Int
-    /// `history[0]` is the present point, `history[k]` the k-th accepted point before it.
-    private var history: [UnsafeMutablePointer<Double>]
+    /// The state vector at the present point (h0) and at the accepted points before it (h1, h2, h3).
+    private var h0, h1, h2, h3: UnsafeMutablePointer<Double>
     /// Step sizes: `steps[0]` is the present step, `steps[k]` the one k points back.
     private(set) var steps = [Double](repeating: 0, count: 7)
     /// The coefficients of the present formula: dq/dt ≈ Σ ag[k]·q[k] (Gear), or the trapezoidal pair.
@@ -43,36 +43,40 @@ final class Integrator {
         self.method = method
         count = states
         self.useInitialConditions = useInitialConditions
-        history = (0..<4).map { _ in
+        func buffer() -> UnsafeMutablePointer<Double> {
             let p = UnsafeMutablePointer<Double>.allocate(capacity: max(states, 1))
             p.initialize(repeating: 0, count: max(states, 1))
             return p
         }
+        h0 = buffer(); h1 = buffer(); h2 = buffer(); h3 = buffer()
     }
 
-    deinit { for p in history { p.deallocate() } }
+    deinit { h0.deallocate(); h1.deallocate(); h2.deallocate(); h3.deallocate() }
 
-    @inline(__always) var present: UnsafeMutablePointer<Double> { history[0] }
-    @inline(__always) var previous: UnsafeMutablePointer<Double> { history[1] }
+    /// What devices see during one load pass: a value (no reference counting in the device loop).
+    var step: IntegrationStep {
+        IntegrationStep(present: h0, previous: h1, beforePrevious: h2, ag0: ag0, ag1: ag1, ag2: ag2,
+                        trapezoidal2: trapezoidal2, integrating: integrating,
+                        initialConditionLoad: initialConditionLoad, time: time)
+    }
+
+    @inline(__always) var present: UnsafeMutablePointer<Double> { h0 }
+    @inline(__always) var previous: UnsafeMutablePointer<Double> { h1 }
 
     /// Integrates the charge stored at `state` (already written by the device) and returns its current
     /// dq/dt by the present formula; the current is stored at `state + 1`.
     @inline(__always)
     func integrate(_ state: Int) -> Double {
-        let q0 = history[0][state]
+        let q0 = h0[state]
         let current: Double
-        switch method {
-        case .trapezoidal:
-            if order == 1 {
-                current = ag0 * (q0 - history[1][state])
-            } else {
-                // i_n = −i_{n−1} + (2/h)(q_n − q_{n−1})
-                current = -history[1][state + 1] * ag[1] + ag0 * (q0 - history[1][state])
-            }
-        case .gear:
-            current = ag[0] * q0 + ag[1] * history[1][state] + (order == 2 ? ag[2] * history[2][state] : 0)
+        if trapezoidal2 {
+            // i_n = −i_{n−1} + (2/h)(q_n − q_{n−1})
+            current = -h1[state + 1] + ag0 * (q0 - h1[state])
+        } else {
+            // Backward Euler, or Gear-2 (ag2 = 0 at order 1).
+            current = ag0 * q0 + ag1 * h1[state] + ag2 * h2[state]
         }
-        history[0][state + 1] = current
+        h0[state + 1] = current
         return current
     }
 
@@ -96,13 +100,18 @@ final class Integrator {
                 ag[0] = -(ag[1] + ag[2])
             }
         }
-        ag0 = ag[0]
+        ag0 = ag[0]; ag1 = ag[1]; ag2 = ag[2]
+        trapezoidal2 = method == .trapezoidal && order == 2
     }
+
+    /// The coefficients as plain stored values for `integrate` (ag1 is 1 for trapezoidal order 2).
+    private var ag1 = 0.0, ag2 = 0.0
+    private var trapezoidal2 = false
 
     /// Makes the present state the first history point of the next step and shifts the step sizes.
     func rotate(nextStep: Double) {
-        let last = history[3]
-        history[3] = history[2]; history[2] = history[1]; history[1] = history[0]; history[0] = last
+        let last = h3
+        h3 = h2; h2 = h1; h1 = h0; h0 = last
         for k in stride(from: steps.count - 1, to: 0, by: -1) { steps[k] = steps[k - 1] }
         steps[0] = nextStep
     }
@@ -113,12 +122,12 @@ final class Integrator {
 
     /// Copies the present state into every history point (after the operating point: a flat past).
     func flattenHistory() {
-        for k in 1..<history.count { history[k].update(from: history[0], count: max(count, 1)) }
+        for h in [h1, h2, h3] { h.update(from: h0, count: max(count, 1)) }
     }
 
     /// Copies the present state into the points behind it (after the first step, as ngspice does).
     func copyPreviousBack() {
-        for k in 2..<history.count { history[k].update(from: history[1], count: max(count, 1)) }
+        for h in [h2, h3] { h.update(from: h1, count: max(count, 1)) }
     }
 
     // MARK: - Truncation error
@@ -127,36 +136,64 @@ final class Integrator {
     private static let trapezoidalFactor = [0.5, 1.0 / 12]
     private static let gearFactor = [0.5, 2.0 / 9]
 
-    /// The largest step the local truncation error of the charge at `state` allows (ngspice's CKTterr):
-    /// the (order+1)-th divided difference of the charge history against trtol times a tolerance built
-    /// from reltol, abstol (on the current) and chgtol (on the charge).
-    func truncationStep(_ state: Int, options: Options) -> Double {
-        let h0 = history[0], h1 = history[1]
-        let volttol = options.abstol + options.reltol * max(abs(h0[state + 1]), abs(h1[state + 1]))
-        var chargetol = max(abs(h0[state]), abs(h1[state]))
-        chargetol = options.reltol * max(chargetol, options.chgtol) / steps[0]
-        let tol = max(volttol, chargetol)
-        // Divided differences over order + 2 points.
-        var diff = (history[0][state], history[1][state], history[2][state], order >= 2 ? history[3][state] : 0)
-        var deltmp = (steps[0], steps[1], steps[2])
-        if order == 1 {
-            diff.0 = (diff.0 - diff.1) / deltmp.0
-            diff.1 = (diff.1 - diff.2) / deltmp.1
-            deltmp.0 = deltmp.1 + steps[0]
-            diff.0 = (diff.0 - diff.1) / deltmp.0
-        } else {
-            diff.0 = (diff.0 - diff.1) / deltmp.0
-            diff.1 = (diff.1 - diff.2) / deltmp.1
-            diff.2 = (diff.2 - diff.3) / deltmp.2
-            deltmp.0 = deltmp.1 + steps[0]
-            deltmp.1 = deltmp.2 + steps[1]
-            diff.0 = (diff.0 - diff.1) / deltmp.0
-            diff.1 = (diff.1 - diff.2) / deltmp.1
-            deltmp.0 = deltmp.1 + steps[0]
-            diff.0 = (diff.0 - diff.1) / deltmp.0
-        }
+    /// The largest step the local truncation error of the charges at `states` allows (ngspice's CKTterr
+    /// for each): the (order+1)-th divided difference of each charge's history against trtol times a
+    /// tolerance built from reltol, abstol (on the current) and chgtol (on the charge).
+    func truncationStep(_ states: [Int], options: Options) -> Double {
+        let reltol = options.reltol, abstol = options.abstol, chgtol = options.chgtol, trtol = options.trtol
         let factor = method == .trapezoidal ? Integrator.trapezoidalFactor[order - 1] : Integrator.gearFactor[order - 1]
-        let del = options.trtol * tol / max(options.abstol, factor * abs(diff.0))
-        return order == 2 ? del.squareRoot() : del
+        let s0 = steps[0], s1 = steps[1], s2 = steps[2]
+        let secondOrder = order == 2
+        var smallest = Double.infinity
+        states.withUnsafeBufferPointer { list in
+            for state in list {
+                let volttol = abstol + reltol * max(abs(h0[state + 1]), abs(h1[state + 1]))
+                let chargetol = reltol * max(max(abs(h0[state]), abs(h1[state])), chgtol) / s0
+                let tol = max(volttol, chargetol)
+                // Divided differences over order + 2 points.
+                var d0 = (h0[state] - h1[state]) / s0
+                var d1 = (h1[state] - h2[state]) / s1
+                let diff: Double
+                if secondOrder {
+                    let d2 = (h2[state] - h3[state]) / s2
+                    d0 = (d0 - d1) / (s1 + s0)
+                    d1 = (d1 - d2) / (s2 + s1)
+                    diff = (d0 - d1) / (s2 + s1 + s0)
+                } else {
+                    diff = (d0 - d1) / (s1 + s0)
+                }
+                var del = trtol * tol / max(abstol, factor * abs(diff))
+                if secondOrder { del = del.squareRoot() }
+                smallest = min(smallest, del)
+            }
+        }
+        return smallest
+    }
+}
+
+/// The integration formula and state buffers as one load pass sees them: devices store a charge at
+/// `present[state]` and call `integrate(state)` for its current; `ag0` scales their capacitances.
+struct IntegrationStep {
+    let present: UnsafeMutablePointer<Double>
+    let previous: UnsafeMutablePointer<Double>
+    let beforePrevious: UnsafeMutablePointer<Double>
+    let ag0: Double, ag1: Double, ag2: Double
+    let trapezoidal2: Bool
+    /// False while the initial point is solved (charges stored, no currents).
+    let integrating: Bool
+    /// The `UIC` load at the initial point: capacitors and inductors take their `IC=` values.
+    let initialConditionLoad: Bool
+    /// The present time (what sources evaluate their waveforms at).
+    let time: Double
+
+    /// The current dq/dt of the charge stored at `state`, also stored at `state + 1`.
+    @inline(__always)
+    func integrate(_ state: Int) -> Double {
+        let q0 = present[state]
+        let current = trapezoidal2
+            ? -previous[state + 1] + ag0 * (q0 - previous[state])
+            : ag0 * q0 + ag1 * previous[state] + ag2 * beforePrevious[state]
+        present[state + 1] = current
+        return current
     }
 }

@@ -56,6 +56,11 @@ final class Solver {
     /// The solution as seen by devices (index −1 reads ground's 0).
     var solutionPointer: UnsafePointer<Double> { xPointer }
 
+    func setSolution(_ values: UnsafePointer<Double>) {
+        for i in 0..<n { xStorage[i + 1] = values[i] }
+        xStorage[0] = 0
+    }
+
     func setSolution(_ values: [Double]) {
         for i in 0..<n { xStorage[i + 1] = values[i] }
         xStorage[0] = 0
@@ -66,11 +71,14 @@ final class Solver {
     func load(mode: LoadMode, diagonalGmin: Double, sourceFactor: Double) -> Bool {
         var context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
                                   sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol,
-                                  transient: transient)
+                                  transient: transient?.step)
         // Zeroing by memset keeps the pattern; every device re-adds its part.
         matrixStorage.update(repeating: 0)
         rhsStorage.update(repeating: 0)
-        for device in devices { device.load(&context) }
+        // Borrowed from the buffer: no reference counting per device in the hot loop.
+        devices.withUnsafeBufferPointer { list in
+            for k in 0..<list.count { list[k].load(&context) }
+        }
         if diagonalGmin != 0 {
             for slot in circuit.nodeDiagonals { matrix[slot.index] += diagonalGmin }
         }
@@ -113,7 +121,7 @@ final class Solver {
             if nodesConverged {
                 let context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
                                           sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol,
-                                          transient: transient)
+                                          transient: transient?.step)
                 var devicesConverged = true
                 for device in devices where !device.converged(context) {
                     devicesConverged = false; nonconvergedDevice = device.name; break
