@@ -27,8 +27,9 @@ setup:
 build: setup
 	$(SWIFT) build -c $(CONFIG) --product miller --static-swift-stdlib --scratch-path $(STATIC_DIR)
 
+# The sizing loop on the challenge spec with the expert policy (outputs in out/size).
 run: build
-	$(BIN) sim examples/opamp-level1.cir
+	$(BIN) size --spec specs/aicas2025.toml --out out/size
 
 test: setup
 	$(SWIFT) build -c $(CONFIG) --product miller

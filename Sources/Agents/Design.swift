@@ -143,7 +143,7 @@ extension Design {
                 "M5": DeviceSize(.pmos, w: 16, l: 1), "M6": DeviceSize(.nmos, w: 16, l: 1),
                 "M7": DeviceSize(.pmos, w: 64, l: 1), "M11": DeviceSize(.pmos, w: 16, l: 1),
             ]
-            if bias == .selfBiased { d["M10"] = DeviceSize(.nmos, w: 2, l: 2) }
+            if bias == .selfBiased { d["M10"] = DeviceSize(.nmos, w: 20, l: 2) }  // mirrors M12
         }
         if bias == .selfBiased {
             d["M8"] = DeviceSize(.pmos, w: 4, l: 2); d["M9"] = DeviceSize(.pmos, w: 4, l: 2)
@@ -151,7 +151,7 @@ extension Design {
             // depends on the corner (in strong inversion I ∝ 1/(K'·R2²) follows mobility).
             d["M12"] = DeviceSize(.nmos, w: 20, l: 2); d["M13"] = DeviceSize(.nmos, w: 80, l: 2)
         }
-        return Design(topology: topology, bias: bias, devices: d, ccPF: 0.44, rzKOhm: 16.3, r2KOhm: 20, ibiasUA: 9.4)
+        return Design(topology: topology, bias: bias, devices: d, ccPF: 0.44, rzKOhm: 16.3, r2KOhm: 5, ibiasUA: 9.4)
     }
 }
 

@@ -196,6 +196,11 @@ public struct ExpertSizingPolicy: SizingPolicy {
                  [SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.1 * k("i7rz")),
                   SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.1 * k("i7rz")),
                   SizingAction(device: "Rz", param: .value, op: .scale, value: 1 + 0.1 * k("i7rz"))]),
+                ("wider M6 with M3/M4 (more gm6 per µA at the same current, output kept centred): PM up, then spent on current",
+                 [SizingAction(device: "M6", param: .w, op: .scale, value: 1 + 0.15 * k("m36")),
+                  SizingAction(device: "M3", param: .w, op: .scale, value: 1 + 0.15 * k("m36")),
+                  SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.05 * k("m36")),
+                  SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.05 * k("m36"))]),
                 ("less bias current and a smaller Cc together (GBW and SR ≈ I/Cc kept): Idc down, PM down",
                  [Self.current(c.design, scale: 1 - 0.1 * k("icc")), SizingAction(device: "Cc", param: .value, op: .scale, value: 1 - 0.1 * k("icc"))]),
                 ("larger Rz: the zero lifts GBW, PM down", [SizingAction(device: "Rz", param: .value, op: .scale, value: 1 + 0.1 * k("rz"))]),
@@ -206,7 +211,7 @@ public struct ExpertSizingPolicy: SizingPolicy {
                 ("less bias current: Idc down, SR and GBW down", [Self.current(c.design, scale: 1 - 0.08 * k("ib"))]),
                 ("wider input pair: more gm1 per µA, GBW up", [SizingAction(device: "M1", param: .w, op: .scale, value: 1 + 0.2 * k("w1"))]),
             ]
-            let keys = ["i7rz", "icc", "rz", "i7", "cc", "ib", "w1"]
+            let keys = ["i7rz", "m36", "icc", "rz", "i7", "cc", "ib", "w1"]
             var tagged = Array(zip(keys, list))
             if c.spec.target?.metric == .gbwMHz {
                 // GBW is pinned by the target: spend margin on current only.

@@ -50,7 +50,7 @@ final class DesignTests: XCTestCase {
 
         let real = Design.initial(.structure1, bias: .selfBiased)
         let text = real.subcircuit()
-        for name in ["XM8 ", "XM9 ", "XM10 ", "XM11 ", "XM12 ", "XM13 ", "XMS1 pb pb ns VSS", "XMS2 ns ns VSS VSS", "R2 nr VSS 20k"] {
+        for name in ["XM8 ", "XM9 ", "XM10 ", "XM11 ", "XM12 ", "XM13 ", "XMS1 pb pb ns VSS", "XMS2 ns ns VSS VSS", "R2 nr VSS 5k"] {
             XCTAssertTrue(text.contains(name), "missing \(name)")
         }
         XCTAssertFalse(text.contains("Ibias"))

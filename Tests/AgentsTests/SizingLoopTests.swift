@@ -190,7 +190,7 @@ final class SizingLoopTests: XCTestCase {
         XCTAssertTrue(netlist.contains(".subckt AMP Vinp Vinn VDD VSS Vout"))
         XCTAssertTrue(netlist.contains("sky130_fd_pr__pfet_01v8"))
         // The netlist parses back and simulates with the same library.
-        let deck = try Deck.parse(".lib \(Self.fixture.path) tt\n" + netlist + "\nXamp a b vdd 0 out AMP\nVdd vdd 0 1.8\nVa a 0 0.9\nVb b 0 0.9\n.op\n.end\n")
+        let deck = try Deck.parse("* netlist check\n.lib \(Self.fixture.path) tt\n" + netlist + "\nXamp a b vdd 0 out AMP\nVdd vdd 0 1.8\nVa a 0 0.9\nVb b 0 0.9\n.op\n.end\n")
         XCTAssertNoThrow(try Simulator(deck: deck).operatingPoint())
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths[1]))) as? [String: Any]
         XCTAssertEqual(report?["iterations"] as? Int, outcome.iterations)
