@@ -147,7 +147,9 @@ extension Design {
         }
         if bias == .selfBiased {
             d["M8"] = DeviceSize(.pmos, w: 4, l: 2); d["M9"] = DeviceSize(.pmos, w: 4, l: 2)
-            d["M12"] = DeviceSize(.nmos, w: 2, l: 2); d["M13"] = DeviceSize(.nmos, w: 8, l: 2)
+            // Wide M12/M13 keep the multiplier in weak inversion, where I = n·Vt·ln(K)/R2 hardly
+            // depends on the corner (in strong inversion I ∝ 1/(K'·R2²) follows mobility).
+            d["M12"] = DeviceSize(.nmos, w: 20, l: 2); d["M13"] = DeviceSize(.nmos, w: 80, l: 2)
         }
         return Design(topology: topology, bias: bias, devices: d, ccPF: 0.44, rzKOhm: 16.3, r2KOhm: 20, ibiasUA: 9.4)
     }

@@ -155,11 +155,12 @@ extension ActionPlan {
     }
 
     /// The JSON Schema the constrained decoder enforces for `design`: every answer it admits parses.
-    public static func jsonSchema(for design: Design) -> String {
+    /// `reasoningLimit` shortens the reasoning an LLM may write (fewer tokens per call).
+    public static func jsonSchema(for design: Design, reasoningLimit: Int = maximumReasoningLength) -> String {
         let knobs = knobs(of: design).map { "\"\($0)\"" }.joined(separator: ", ")
         return """
             {"type": "object", "properties": {\
-            "reasoning": {"type": "string", "maxLength": \(maximumReasoningLength)}, \
+            "reasoning": {"type": "string", "maxLength": \(min(reasoningLimit, maximumReasoningLength))}, \
             "actions": {"type": "array", "minItems": 1, "maxItems": \(maximumActions), "items": {"type": "object", "properties": {\
             "device": {"enum": [\(knobs)]}, \
             "param": {"enum": ["W", "L", "nf", "m", "value"]}, \

@@ -31,6 +31,59 @@ CK_INLINE float hmax8(__m256 v) {
 
 CK_INLINE float f16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
 
+// fp16·fp16 dot with ggml's accumulator layout: four 8-lane accumulators over 32-element steps,
+// reduced pairwise (0+2, 1+3, then 0+1) and across lanes with two horizontal adds. Matching the
+// order keeps scores bit-identical to llama.cpp's one-query attention.
+CK_INLINE float dot_f16x4(const uint16_t *x, const uint16_t *y, long n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    long i = 0;
+    for (; i + 32 <= n; i += 32) {
+#define CK_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+        a0 = _mm256_fmadd_ps(CK_F16(y + i), CK_F16(x + i), a0);
+        a1 = _mm256_fmadd_ps(CK_F16(y + i + 8), CK_F16(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(CK_F16(y + i + 16), CK_F16(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(CK_F16(y + i + 24), CK_F16(x + i + 24), a3);
+#undef CK_F16
+    }
+    a0 = _mm256_add_ps(_mm256_add_ps(a0, a2), _mm256_add_ps(a1, a3));
+    __m128 t = _mm_add_ps(_mm256_castps256_ps128(a0), _mm256_extractf128_ps(a0, 1));
+    t = _mm_hadd_ps(t, t);
+    double s = _mm_cvtss_f32(_mm_hadd_ps(t, t));
+    for (; i < n; i++) s += (double)(f16_to_f32(x[i]) * f16_to_f32(y[i]));
+    return (float)s;
+}
+
+// exp(x) for 8 lanes by the range reduction x = n·ln2 + b (n rounded with the 1.5·2^23 shift,
+// ln2 split in two), a degree-5 polynomial for e^b − 1 and an exponent add; lanes with |n| > 126
+// take a two-factor scale so results that over/underflow saturate correctly. Written to give the
+// same bits as ggml's vectorized expf, which llama.cpp uses in SiLU and in its tiled softmax.
+CK_INLINE __m256 vexp8(__m256 x) {
+    const __m256 shift = _mm256_set1_ps(0x1.8p23f);
+    __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), shift);
+    __m256 n = _mm256_sub_ps(z, shift);
+    __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f),
+                                _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+    __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
+    __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_castps_si256(_mm256_set1_ps(1.0f))));
+    __m256 an = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), n);
+    __m256 big = _mm256_cmp_ps(an, _mm256_set1_ps(126.0f), _CMP_GT_OQ);
+    __m256 u = _mm256_mul_ps(b, b);
+    __m256 hi = _mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f));
+    __m256 lo = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f));
+    __m256 poly = _mm256_fmadd_ps(_mm256_fmadd_ps(hi, u, lo), u,
+                                  _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));
+    if (!_mm256_movemask_ps(big)) return _mm256_fmadd_ps(poly, k, k);
+    __m256i g = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ)),
+                                 _mm256_set1_epi32((int)0x82000000u));
+    __m256 s1 = _mm256_castsi256_ps(_mm256_add_epi32(g, _mm256_set1_epi32(0x7f000000)));
+    __m256 s2 = _mm256_castsi256_ps(_mm256_sub_epi32(e, g));
+    __m256 huge = _mm256_cmp_ps(an, _mm256_set1_ps(192.0f), _CMP_GT_OQ);
+    __m256 scaled = _mm256_mul_ps(_mm256_fmadd_ps(s2, poly, s2), s1);
+    __m256 normal = _mm256_fmadd_ps(k, poly, k);
+    __m256 mid = _mm256_or_ps(_mm256_and_ps(big, scaled), _mm256_andnot_ps(big, normal));
+    return _mm256_or_ps(_mm256_and_ps(huge, _mm256_mul_ps(s1, s1)), _mm256_andnot_ps(huge, mid));
+}
+
 CK_AVX2 void ck_quantize_q8(const float *x, long n, int8_t *q, float *d) {
     const __m256 signBit = _mm256_set1_ps(-0.0f);
     for (long b = 0; b < n / 32; b++) {
@@ -175,13 +228,8 @@ CK_AVX2 void ck_attn_online(const uint16_t *q, const uint16_t *k, const uint16_t
     for (long i = 0; i < hd; i++) acc[i] = 0;
     for (long j = 0; j < n; j++) {
         const uint16_t *kj = k + j * stride, *vj = v + j * stride;
-        __m256 a = _mm256_setzero_ps();
-        long i = 0;
-        for (; i + 8 <= hd; i += 8)
-            a = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(q + i))),
-                                _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kj + i))), a);
-        float s = hsum8(a);
-        for (; i < hd; i++) s += f16_to_f32(q[i]) * f16_to_f32(kj[i]);
+        long i;
+        float s = dot_f16x4(q, kj, hd);
         s *= scale;
         float ms = 1.0f, vs = 1.0f;
         if (s > m) {
@@ -214,6 +262,71 @@ CK_AVX2 void ck_f32_to_f16(const float *x, uint16_t *y, long n) {
     for (; i + 8 <= n; i += 8)
         _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), 0));
     for (; i < n; i++) y[i] = _cvtss_sh(x[i], 0);
+}
+
+CK_AVX2 void ck_swiglu(const float *g, const float *u, float *y, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 x = _mm256_loadu_ps(g + i);
+        __m256 e = vexp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+        __m256 silu = _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(silu, _mm256_loadu_ps(u + i)));
+    }
+    for (; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}
+
+CK_AVX2 void ck_attn_tiled(const float *q, const uint16_t *k, const uint16_t *v, long stride, long n,
+                           long hd, float scale, float *p, float *out) {
+    float m = -INFINITY, sum = 0.0f;
+    for (long i = 0; i < hd; i++) out[i] = 0.0f;
+    for (long t0 = 0; t0 < n; t0 += 64) {
+        long kt = n - t0 < 64 ? n - t0 : 64;
+        // Scores: one sequential fused multiply-add chain per key, as a 64×64 f32 GEMM tile does.
+        for (long j = 0; j < kt; j++) {
+            const uint16_t *kj = k + (t0 + j) * stride;
+            float s = 0.0f;
+            for (long i = 0; i < hd; i++) s = fmaf(f16_to_f32(kj[i]), q[i], s);
+            p[j] = s * scale;
+        }
+        for (long j = kt; j < 64; j++) p[j] = -INFINITY;
+        float tileMax = -INFINITY;
+        for (long j = 0; j < kt; j++) tileMax = p[j] > tileMax ? p[j] : tileMax;
+        float mNew = fmaxf(m, tileMax);
+        if (mNew > m) {
+            float ms = expf(m - mNew);
+            for (long i = 0; i < hd; i++) out[i] *= ms;
+            sum *= ms;
+        }
+        m = mNew;
+        double tileSum = 0.0;
+        __m256 mv = _mm256_set1_ps(mNew);
+        for (long j = 0; j < 64; j += 8) {
+            __m256 e = vexp8(_mm256_sub_ps(_mm256_loadu_ps(p + j), mv));
+            _mm256_storeu_ps(p + j, e);
+            tileSum += (double)hsum8(e);
+        }
+        sum = (float)((double)sum + tileSum);
+        // Values: out += p_j·v_j, keys in order, one fused multiply-add per element.
+        long i = 0;
+        for (; i + 32 <= hd; i += 32) {
+            __m256 a0 = _mm256_loadu_ps(out + i), a1 = _mm256_loadu_ps(out + i + 8);
+            __m256 a2 = _mm256_loadu_ps(out + i + 16), a3 = _mm256_loadu_ps(out + i + 24);
+            for (long j = 0; j < kt; j++) {
+                const uint16_t *vj = v + (t0 + j) * stride + i;
+                __m256 pj = _mm256_set1_ps(p[j]);
+                a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj))), pj, a0);
+                a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + 8))), pj, a1);
+                a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + 16))), pj, a2);
+                a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + 24))), pj, a3);
+            }
+            _mm256_storeu_ps(out + i, a0); _mm256_storeu_ps(out + i + 8, a1);
+            _mm256_storeu_ps(out + i + 16, a2); _mm256_storeu_ps(out + i + 24, a3);
+        }
+        for (; i < hd; i++)
+            for (long j = 0; j < kt; j++) out[i] = fmaf(f16_to_f32(v[(t0 + j) * stride + i]), p[j], out[i]);
+    }
+    float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+    for (long i = 0; i < hd; i++) out[i] *= inv;
 }
 
 #else

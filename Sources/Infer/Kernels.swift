@@ -135,6 +135,57 @@ struct Kernels: Sendable {
         for i in 0..<hd { out[i] = halfToFloat(acc[i]) * inv }
     }
 
+    /// y = silu(g)·u elementwise; on AVX2 with ggml's vectorized exp so SwiGLU outputs are
+    /// bit-identical to llama.cpp's.
+    func swiglu(_ g: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        #if arch(x86_64)
+        if simd { ck_swiglu(g, u, y, n); return }
+        #endif
+        for i in 0..<n { y[i] = g[i] / (1 + expf(-g[i])) * u[i] }
+    }
+
+    /// Attention of one f32 query over `n` fp16 keys/values in llama.cpp's tiled flash-attention
+    /// order (64-key tiles, per-tile max, f32 accumulation, normalized at the end). `p` is
+    /// scratch for 64 floats.
+    func attentionTiled(_ q: UnsafePointer<Float>, _ k: UnsafePointer<UInt16>, _ v: UnsafePointer<UInt16>,
+                        stride: Int, count n: Int, headDim hd: Int, scale: Float,
+                        scratch p: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        if simd { ck_attn_tiled(q, k, v, stride, n, hd, scale, p, out); return }
+        #endif
+        var m = -Float.infinity, sum: Float = 0
+        out.initialize(repeating: 0, count: hd)
+        var t0 = 0
+        while t0 < n {
+            let kt = min(64, n - t0)
+            var tileMax = -Float.infinity
+            for j in 0..<kt {
+                let kj = k + (t0 + j) * stride
+                var s: Float = 0
+                for i in 0..<hd { s = s.addingProduct(halfToFloat(kj[i]), q[i]) }
+                p[j] = s * scale
+                tileMax = max(tileMax, p[j])
+            }
+            let mNew = max(m, tileMax)
+            if mNew > m {
+                let ms = expf(m - mNew)
+                for i in 0..<hd { out[i] *= ms }
+                sum *= ms
+            }
+            m = mNew
+            var tileSum: Double = 0
+            for j in 0..<kt { p[j] = expf(p[j] - mNew); tileSum += Double(p[j]) }
+            sum = Float(Double(sum) + tileSum)
+            for j in 0..<kt {
+                let vj = v + (t0 + j) * stride
+                for i in 0..<hd { out[i] = out[i].addingProduct(halfToFloat(vj[i]), p[j]) }
+            }
+            t0 += kt
+        }
+        let inv: Float = sum == 0 ? 0 : 1 / sum
+        for i in 0..<hd { out[i] *= inv }
+    }
+
     /// Converts floats to fp16 bits.
     func toHalf(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<UInt16>, count n: Int) {
         #if arch(x86_64)

@@ -13,19 +13,28 @@ extension RunState {
         if products.contains(where: { $0.matrix.isQuantized }) {
             kernels.quantize(input, nt * cols, xq, xd)
         }
-        let kernels = self.kernels, pool = self.pool
+        let kernels = self.kernels
         let xq = UnsafePointer(self.xq), xd = UnsafePointer(self.xd)
-        pool.run { worker in
-            for p in products {
-                let m = p.matrix
-                let rows = pool.share(of: m.rows, worker: worker, granule: 4)
-                switch m.storage {
-                case .q8_0(let w):
-                    kernels.gemmQ8(w, rowBytes: m.q8RowBytes, rows: rows, blocks: cols / 32,
-                                   xq, xd, tokens: nt, p.out, ldy: m.rows)
-                case .f32(let w):
-                    kernels.gemmF32(w, rows: rows, cols: cols, input, tokens: nt, p.out, ldy: m.rows)
-                }
+        // Rows are cut into chunks that the threads claim one by one (see ThreadPool): small enough
+        // that a descheduled thread holds up little, large enough that claiming costs nothing.
+        let size = nt == 1 ? 64 : 32
+        var firstChunk = [Int](), total = 0
+        firstChunk.reserveCapacity(products.count)
+        for p in products {
+            firstChunk.append(total)
+            total += (p.matrix.rows + size - 1) / size
+        }
+        pool.run(chunks: total) { _, chunk in
+            var i = products.count - 1
+            while firstChunk[i] > chunk { i -= 1 }
+            let p = products[i], m = p.matrix
+            let rows = ThreadPool.rows(of: chunk - firstChunk[i], size: size, total: m.rows)
+            switch m.storage {
+            case .q8_0(let w):
+                kernels.gemmQ8(w, rowBytes: m.q8RowBytes, rows: rows, blocks: cols / 32,
+                               xq, xd, tokens: nt, p.out, ldy: m.rows)
+            case .f32(let w):
+                kernels.gemmF32(w, rows: rows, cols: cols, input, tokens: nt, p.out, ldy: m.rows)
             }
         }
     }
@@ -69,8 +78,9 @@ extension RunState {
                 let p = x + (t * heads + h) * hd
                 for i in 0..<half {
                     let a = p[i], b = p[i + half]
-                    p[i] = a * cs[i] - b * sn[i]
-                    p[i + half] = a * sn[i] + b * cs[i]
+                    // ggml's rotation as GCC contracts it: one product rounded, the other fused.
+                    p[i] = (-(b * sn[i])).addingProduct(a, cs[i])
+                    p[i + half] = (b * cs[i]).addingProduct(a, sn[i])
                 }
             }
         }
@@ -107,10 +117,7 @@ extension RunState {
             rmsNorm(x, layer.ffnNorm, xb, n: d, tokens: nt)
             multiply([Product(matrix: layer.gate, out: hb), Product(matrix: layer.up, out: hb2)],
                      input: xb, cols: d, tokens: nt)
-            for i in 0..<nt * ff {
-                let g = hb[i]
-                hb[i] = g / (1 + expf(-g)) * hb2[i]
-            }
+            kernels.swiglu(hb, hb2, hb, count: nt * ff)
             multiply([Product(matrix: layer.down, out: xb)], input: hb, cols: ff, tokens: nt)
             for i in 0..<nt * d { x[i] += xb[i] }
         }
@@ -133,40 +140,26 @@ extension RunState {
         let vBase = UnsafePointer(valueCache + l * contextLimit * kv)
         let kernels = self.kernels, pool = self.pool
         let q = self.q, att = self.att, qHalf = self.qHalf
-        let scores = self.scores, limit = contextLimit, f32 = attentionInF32
-        pool.run { worker in
+        let scores = self.scores, limit = max(contextLimit, 64), f32 = attentionInF32
+        pool.run(chunks: nt * heads) { worker, pair in
             let qh = qHalf + worker * hd
             let acc = qHalf + (pool.count + worker) * hd
-            for pair in pool.share(of: nt * heads, worker: worker) {
-                let t = pair / heads, h = pair % heads
-                let n = position + t + 1
-                let kvOffset = (h / group) * hd
-                let out = att + t * heads * hd + h * hd
-                if f32 {
-                    // llama.cpp's tiled CPU flash attention (ubatches of 64+ queries): f32
-                    // queries, keys widened to f32, f32 softmax and accumulation.
-                    let s = scores + worker * limit
-                    kernels.attentionScores(q + t * heads * hd + h * hd, kBase + kvOffset, stride: kv,
-                                            count: n, headDim: hd, scale: scale, s)
-                    var mx = -Float.infinity
-                    for j in 0..<n { mx = max(mx, s[j]) }
-                    var sum: Double = 0
-                    for j in 0..<n {
-                        let e = expf(s[j] - mx)
-                        s[j] = e
-                        sum += Double(e)
-                    }
-                    let inv = Float(1 / sum)
-                    for j in 0..<n { s[j] *= inv }
-                    out.initialize(repeating: 0, count: hd)
-                    kernels.attentionAccumulate(s, vBase + kvOffset, stride: kv, count: n, headDim: hd, out)
-                } else {
-                    // llama.cpp's one-query-at-a-time path: the query meets fp16 keys at fp16
-                    // precision and values are summed in fp16 with an online softmax.
-                    kernels.toHalf(q + t * heads * hd + h * hd, qh, count: hd)
-                    kernels.attentionOnline(qh, kBase + kvOffset, vBase + kvOffset, stride: kv, count: n,
-                                            headDim: hd, scale: scale, scratch: acc, out)
-                }
+            let t = pair / heads, h = pair % heads
+            let n = position + t + 1
+            let kvOffset = (h / group) * hd
+            let out = att + t * heads * hd + h * hd
+            if f32 {
+                // llama.cpp's tiled CPU flash attention (ubatches of 64+ queries): f32
+                // queries, keys widened to f32, 64-key tiles with an online softmax.
+                kernels.attentionTiled(q + t * heads * hd + h * hd, kBase + kvOffset, vBase + kvOffset,
+                                       stride: kv, count: n, headDim: hd, scale: scale,
+                                       scratch: scores + worker * limit, out)
+            } else {
+                // llama.cpp's one-query-at-a-time path: the query meets fp16 keys at fp16
+                // precision and values are summed in fp16 with an online softmax.
+                kernels.toHalf(q + t * heads * hd + h * hd, qh, count: hd)
+                kernels.attentionOnline(qh, kBase + kvOffset, vBase + kvOffset, stride: kv, count: n,
+                                        headDim: hd, scale: scale, scratch: acc, out)
             }
         }
     }

@@ -77,7 +77,7 @@ public final class RunState {
         xd = floats(b * widest / 32 + 1)
         let half = c.headDimension / 2
         ropeCos = floats(b * half); ropeSin = floats(b * half)
-        scores = floats(pool.count * limit)
+        scores = floats(pool.count * max(limit, 64))
         qHalf = .allocate(capacity: 2 * pool.count * c.headDimension)
         // Not initialized: positions are written before they are read, so untouched pages of a
         // long context never become resident.

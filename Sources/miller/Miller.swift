@@ -1,6 +1,6 @@
 import ArgumentParser
 
-@main
+/// The command tree; `Main` runs it (after its fast path for plain `miller sim DECK`).
 struct Miller: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "miller",
@@ -13,5 +13,6 @@ struct Miller: ParsableCommand {
             Generate.self,
             Chat.self,
             PDK.self,
+            Size.self,
         ])
 }

@@ -20,15 +20,22 @@ struct Sim: ParsableCommand {
     var json = false
 
     func run() throws {
-        let deck = try Deck.load(path: deck)
+        try Sim.simulate(deck: deck, rawFile: rawFile, binary: binary, json: json)
+    }
+
+    /// Runs the deck and prints as `ngspice -b` does (the body of `run`, shared with `Main`'s fast path).
+    static func simulate(deck path: String, rawFile: String?, binary: Bool, json: Bool) throws {
+        defer { StandardOutput.flush() }
+        let deck = try Deck.load(path: path)
         // As `ngspice -b`: the control block when there is one, else every analysis then the .meas cards.
-        let session = ControlSession(deck: deck, directory: directoryOf(self.deck)) { print($0, terminator: "") }
+        let session = ControlSession(deck: deck, directory: directoryOf(path)) { StandardOutput.write($0) }
         try session.runBatch()
         let plots = session.plots.filter { $0.name != "const" }
         if deck.controlLines.isEmpty {
             for plot in plots where plot.name.hasPrefix("op") {
                 let listing = OperatingPointListing(plot: plot, title: deck.title)
-                print(json ? listing.json : listing.text)
+                StandardOutput.write(json ? listing.json : listing.text)
+                StandardOutput.write("\n")
             }
         }
         if let rawFile {
@@ -37,7 +44,7 @@ struct Sim: ParsableCommand {
     }
 
     /// The folder of the deck file, where the control block's relative output files go.
-    private func directoryOf(_ path: String) -> String {
+    private static func directoryOf(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }

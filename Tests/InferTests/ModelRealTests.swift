@@ -6,12 +6,13 @@ import Infer
 /// the model file is present (shared/tools/get-reference-model.sh, or MILLER_QWEN_Q8=path) and are
 /// skipped with a message otherwise. References come from scripts/infer/make-real-goldens.sh.
 ///
-/// Known gap (2026-11-23): the issue asks for all 64 greedy tokens identical on every prompt and
-/// per-position cosine ≥ 0.9999; measured here were 7 of 11 prompts fully identical (the others
-/// diverge at generated token 42–61, near-ties), worst cosine 0.99956 and argmax agreement 98.4 %
-/// over 308 positions. The assertions below are the issue's own figures, so these checks fail until
-/// the gap is closed; being slow and known to fail, they run only with MILLER_REFERENCE_CHECKS=1
-/// (`make check-reference`) and say so when skipped.
+/// They hold the issue's figures: all 64 greedy tokens identical on every prompt of the fixture (22,
+/// raw and chat), per-position cosine ≥ 0.9999 and the same argmax on ≥ 99 % of positions. Measured
+/// 2026-11-23: 22/22 prompts identical and cosine 1.0 at all 497 positions (our kernels follow
+/// llama.cpp's CPU order of operations: Q8_0 activations, tiled flash attention for 64+ queries,
+/// fp16 one-query attention otherwise, ggml's vector exp in SwiGLU). Being slow (a few minutes of
+/// generation), they run only with MILLER_REFERENCE_CHECKS=1 (`make check-reference`) and say so
+/// when skipped.
 final class ModelRealTests: XCTestCase {
     static let refs: URL = {
         let env = ProcessInfo.processInfo.environment
@@ -28,7 +29,7 @@ final class ModelRealTests: XCTestCase {
 
     func model() throws -> Model {
         guard ProcessInfo.processInfo.environment["MILLER_REFERENCE_CHECKS"] == "1" else {
-            throw XCTSkip("real-model llama.cpp agreement check skipped: set MILLER_REFERENCE_CHECKS=1 (make check-reference); known gap, see the comment on ModelRealTests")
+            throw XCTSkip("real-model llama.cpp agreement check skipped: set MILLER_REFERENCE_CHECKS=1 (make check-reference); slow, see the comment on ModelRealTests")
         }
         guard FileManager.default.fileExists(atPath: Self.modelPath) else {
             throw XCTSkip("real-model check skipped: \(Self.modelPath) not found (run shared/tools/get-reference-model.sh)")
@@ -40,7 +41,7 @@ final class ModelRealTests: XCTestCase {
         let model = try model()
         let url = ModelLlamaGoldenTests.fixtures.appendingPathComponent("qwen2.5-coder-0.5b-greedy.txt")
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
-        XCTAssertGreaterThanOrEqual(lines.count, 10)
+        XCTAssertGreaterThanOrEqual(lines.count, 20)
         let session = try Session(model: model, contextLength: 512)
         var matched = 0
         for (i, line) in lines.enumerated() {

@@ -64,12 +64,13 @@ final class ControlTests: XCTestCase {
         XCTAssertEqual((error2 as? ControlError)?.kind, .unknownVector)
     }
 
-    func testTransientAndNoiseGoThroughOneDispatchPointAndSayNotYet() {
-        let (_, _, error) = run("tran 1n 1u")
-        XCTAssertEqual((error as? ControlError)?.kind, .unsupported)
-        XCTAssertEqual((error as? ControlError)?.description, "test.cir:6: error: transient analysis (tran) is not supported yet")
-        let (_, _, error2) = run("noise v(out) v1 dec 10 1 1meg")
-        XCTAssertEqual((error2 as? ControlError)?.description, "test.cir:6: error: noise analysis (noise) is not supported yet")
+    func testTransientAndNoiseGoThroughOneDispatchPoint() {
+        let (session, _, error) = run("tran 1n 1u")
+        XCTAssertNil(error)
+        XCTAssertEqual(session.currentPlot.name, "tran1")
+        let (session2, _, error2) = run("noise v(out) v1 dec 10 1 1meg")
+        XCTAssertNil(error2)
+        XCTAssertEqual(session2.plots.map(\.name), ["const", "noise1", "noise2"])
     }
 
     func testSyntaxErrors() {

@@ -46,6 +46,15 @@ void ck_attn_accumulate(const float *p, const uint16_t *v, long stride, long n, 
 void ck_attn_online(const uint16_t *q, const uint16_t *k, const uint16_t *v, long stride, long n,
                     long hd, float scale, uint16_t *acc, float *out);
 
+/// y[i] = silu(g[i])·u[i] with ggml's vectorized exp (bit-identical to llama.cpp's SwiGLU on AVX2).
+void ck_swiglu(const float *g, const float *u, float *y, long n);
+
+/// Attention of one f32 query over `n` fp16 keys/values (`stride` apart) in the order of llama.cpp's
+/// tiled CPU flash attention: 64-key tiles, f32 scores, per-tile max and vectorized exp, f32 value
+/// accumulation, one division at the end. `p` is scratch for 64 floats.
+void ck_attn_tiled(const float *q, const uint16_t *k, const uint16_t *v, long stride, long n,
+                   long hd, float scale, float *p, float *out);
+
 /// Converts n floats to fp16 bit patterns (round to nearest even).
 void ck_f32_to_f16(const float *x, uint16_t *y, long n);
 

@@ -15,7 +15,7 @@ public final class Simulator {
     public let deck: Deck
     private(set) var circuit: Circuit
     private(set) var solver: Solver
-    private var topologyChecked = false
+    var topologyChecked = false
     private var plotCounts: [String: Int] = [:]
 
     /// Elaborates the deck: numbers nodes, binds devices to their models and the sparse pattern.
@@ -33,10 +33,12 @@ public final class Simulator {
             case .op: plots.append(try operatingPoint())
             case .dc(let sweeps): plots.append(try dcSweep(sweeps))
             case .ac(let sweep): plots.append(try ac(sweep))
-            case .tran:
-                throw SimulationError(.unsupported, "transient analysis (.tran) is not implemented yet")
-            case .noise:
-                throw SimulationError(.unsupported, "noise analysis (.noise) is not implemented yet")
+            case .tran(let step, let stop, let start, let maxStep, let uic):
+                plots.append(try transient(TransientSettings(step: step, stop: stop, start: start, maxStep: maxStep,
+                                                             useInitialConditions: uic)))
+            case .noise(let output, let reference, let source, let sweep, let summary):
+                plots += try noise(output: output, reference: reference, source: source, sweep: sweep,
+                                   pointsPerSummary: summary)
             }
         }
         return plots

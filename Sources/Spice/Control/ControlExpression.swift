@@ -63,8 +63,37 @@ struct ControlExpressionParser {
 
     mutating func expression(depth: Int) throws -> ControlExpression {
         guard depth < ControlExpression.maximumDepth else { throw error("expression nested too deeply") }
-        return try comparison(depth: depth + 1)
+        return try disjunction(depth: depth + 1)
     }
+
+    /// Takes a word operator (`gt`, `and`, ...) when it stands alone, so names that merely start with one
+    /// (`gain`, `andy`) stay names.
+    mutating func takeWord(_ word: String) -> Bool {
+        skipSpace()
+        let u = Array(word.utf8)
+        guard i + u.count <= bytes.count else { return false }
+        for (k, c) in u.enumerated() where bytes[i + k] | 0x20 != c { return false }
+        if let next = peek(u.count), ControlExpressionParser.isNameByte(next) { return false }
+        i += u.count
+        return true
+    }
+
+    /// `a | b`, `a or b`: ngspice's lowest-precedence operator, 1 where either side is non-zero.
+    mutating func disjunction(depth: Int) throws -> ControlExpression {
+        var left = try conjunction(depth: depth)
+        while take("|") || takeWord("or") { left = .binary("or", left, try conjunction(depth: depth)) }
+        return left
+    }
+
+    /// `a & b`, `a and b`: 1 where both sides are non-zero.
+    mutating func conjunction(depth: Int) throws -> ControlExpression {
+        var left = try comparison(depth: depth)
+        while take("&") || takeWord("and") { left = .binary("and", left, try comparison(depth: depth)) }
+        return left
+    }
+
+    /// Word forms of the comparisons, as ngspice spells them where `<` and `>` would redirect output.
+    static let comparisonWords = [("ge", ">="), ("le", "<="), ("gt", ">"), ("lt", "<"), ("eq", "=="), ("ne", "!=")]
 
     mutating func comparison(depth: Int) throws -> ControlExpression {
         var left = try additive(depth: depth)
@@ -72,6 +101,9 @@ struct ControlExpressionParser {
             skipSpace()
             var op: String?
             for candidate in ["<=", ">=", "==", "!=", "<>", "<", ">", "="] where take(candidate) { op = candidate; break }
+            if op == nil {
+                for (word, symbol) in ControlExpressionParser.comparisonWords where takeWord(word) { op = symbol; break }
+            }
             guard let op else { return left }
             let right = try additive(depth: depth)
             left = .binary(op == "=" ? "==" : (op == "<>" ? "!=" : op), left, right)
@@ -101,7 +133,7 @@ struct ControlExpressionParser {
         guard depth < ControlExpression.maximumDepth else { throw error("expression nested too deeply") }
         if take("-") { return .negate(try unary(depth: depth + 1)) }
         if take("+") { return try unary(depth: depth + 1) }
-        if take("!") { return .not(try unary(depth: depth + 1)) }
+        if take("!") || takeWord("not") { return .not(try unary(depth: depth + 1)) }
         return try power(depth: depth)
     }
 

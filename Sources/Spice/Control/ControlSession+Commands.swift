@@ -4,7 +4,8 @@ extension ControlSession {
     /// Commands the interpreter knows; anything else is rejected before the block starts running.
     public static let commands: Set<String> = [
         "run", "op", "ac", "dc", "tran", "noise", "set", "unset", "let", "meas", "measure", "print", "echo",
-        "setplot", "compose", "wrdata", "write", "plot", "display", "quit", "exit", "destroy",
+        "setplot", "compose", "wrdata", "write", "plot", "display", "quit", "exit", "destroy", "save", "rusage",
+        "if", "else", "end", "while", "dowhile", "repeat", "foreach", "break", "continue",
     ]
 
     /// Runs control-block lines in order. Every command name is checked first, so a typo fails before
@@ -16,14 +17,7 @@ extension ControlSession {
                 throw ControlError(.unknownCommand, "unknown control command '\(word)'", location: line.location)
             }
         }
-        for line in lines where !quitRequested {
-            do {
-                try execute(line.text, location: line.location)
-            } catch var error as ControlError {
-                if error.location == nil { error.location = line.location }
-                throw error
-            }
-        }
+        _ = try execute(try ControlSession.statements(lines))
     }
 
     /// The lowercased command word of a line, nil for blank lines and comments.
@@ -40,7 +34,7 @@ extension ControlSession {
         let rest = String(trimmed.dropFirst(word.count)).trimmingCharacters(in: .whitespaces)
         switch word {
         case "run":
-            for analysis in deck.analyses { try perform(analysis, location: location) }
+            for analysis in ControlSession.runOrder(deck.analyses) { try perform(analysis, location: location) }
         case "op": try perform(.op, location: location)
         case "ac": try perform(.ac(try ControlSession.frequencySweep(words(rest), command: "ac")), location: location)
         case "dc": try perform(.dc(try dcSweeps(words(rest))), location: location)
@@ -62,6 +56,9 @@ extension ControlSession {
         case "plot", "display": break // batch mode draws nothing
         case "quit", "exit": quitRequested = true
         case "destroy": destroy(words(rest))
+        case "save", "rusage": break // every vector is kept; resource figures are not ngspice's to compare
+        case _ where ControlSession.structureWords.contains(word):
+            throw ControlError(.syntax, "'\(word)' belongs to a block of lines; run it with run(_:)", location: location)
         default:
             throw ControlError(.unknownCommand, "unknown control command '\(word)'", location: location)
         }
@@ -202,12 +199,27 @@ extension ControlSession {
     func echoCommand(_ text: String) throws {
         var (body, target, append) = ControlSession.redirection(text)
         body = try substitute(body)
-        let line = words(body).map { word -> String in
-            var w = word
-            w.removeAll { $0 == "\"" || $0 == "'" }
-            return w
-        }.joined(separator: " ") + "\n"
+        let line = ControlSession.echoText(body) + "\n"
         if let target { try writeText(line, to: target, append: append) } else { emit(line) }
+    }
+
+    /// What `echo` prints: words joined by one space, quotes removed, and the spacing inside quotes kept
+    /// (ngspice prints `echo "  indented"` with its two spaces).
+    static func echoText(_ text: String) -> String {
+        var words: [String] = [], word = "", quote: Character?, inWord = false
+        for ch in text {
+            if let q = quote {
+                if ch == q { quote = nil } else { word.append(ch) }
+            } else if ch == "\"" || ch == "'" {
+                quote = ch; inWord = true
+            } else if ch == " " || ch == "\t" {
+                if inWord { words.append(word); word = ""; inWord = false }
+            } else {
+                word.append(ch); inWord = true
+            }
+        }
+        if inWord { words.append(word) }
+        return words.joined(separator: " ")
     }
 
     /// Splits `text > file` / `text >> file` into the text, the file and whether to append.

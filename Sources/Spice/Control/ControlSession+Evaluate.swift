@@ -15,7 +15,10 @@ extension ControlSession {
 
     func scale(ofPlot index: Int) -> Vector? {
         let plot = plots[index]
-        return ["dc", "ac", "tran", "noise", "sp"].contains(ControlSession.kind(of: plot)) ? plot.vectors.first : nil
+        let kind = ControlSession.kind(of: plot)
+        // The integrated-noise plot holds single values and no scale.
+        if kind == "noise", plot.vectors.first?.type != .frequency { return nil }
+        return ["dc", "ac", "tran", "noise", "sp"].contains(kind) ? plot.vectors.first : nil
     }
 
     func plotIndex(named name: String) -> Int? {
@@ -141,7 +144,8 @@ enum ControlMath {
         let scale = a.count >= b.count ? (a.scale ?? b.scale) : (b.scale ?? a.scale)
         func at(_ v: [Double], _ i: Int) -> Double { v.count == 1 ? v[0] : v[i] }
         var re = [Double](repeating: 0, count: n)
-        if ["<", ">", "<=", ">=", "==", "!="].contains(op) {
+        if ["<", ">", "<=", ">=", "==", "!=", "and", "or"].contains(op) {
+            // Comparisons and logic look at real parts only, as ngspice does.
             for k in 0..<n {
                 let x = at(a.re, k), y = at(b.re, k)
                 let r: Bool
@@ -151,6 +155,8 @@ enum ControlMath {
                 case "<=": r = x <= y
                 case ">=": r = x >= y
                 case "==": r = x == y
+                case "and": r = x != 0 && y != 0
+                case "or": r = x != 0 || y != 0
                 default: r = x != y
                 }
                 re[k] = r ? 1 : 0
@@ -234,14 +240,21 @@ enum ControlMath {
             guard n > 0 else { throw ControlError(.syntax, "\(name)() of an empty vector") }
             return ControlVector(name: "\(name)(\(v.name))", re: [v.isComplex ? mags.min()! : v.re.min()!])
         case "sqrt", "exp", "ln", "log", "log10":
-            if let im = v.im {
+            // ngspice: the square root of a real vector with a negative entry is complex (all of it);
+            // the logarithm of a negative real is an error, not NaN.
+            if v.im == nil, name != "sqrt", name != "exp", let bad = v.re.first(where: { $0 < 0 }) {
+                throw ControlError(.syntax, "argument out of range for \(name): \(bad)")
+            }
+            if v.im != nil || (name == "sqrt" && v.re.contains { $0 < 0 }) {
+                let im = v.im ?? [Double](repeating: 0, count: n)
                 var re = [Double](repeating: 0, count: n), ii = re
                 for k in 0..<n {
                     let (x, y) = (v.re[k], im[k])
                     switch name {
                     case "sqrt":
-                        let m = mags[k].squareRoot(), t = atan2(y, x) / 2
-                        re[k] = m * cos(t); ii[k] = m * sin(t)
+                        // The half-angle form keeps sqrt(-4) exactly (0, 2), as ngspice prints it.
+                        re[k] = ((mags[k] + x) / 2).squareRoot()
+                        ii[k] = (y < 0 ? -1 : 1) * ((mags[k] - x) / 2).squareRoot()
                     case "exp":
                         let m = Foundation.exp(x)
                         re[k] = m * cos(y); ii[k] = m * sin(y)

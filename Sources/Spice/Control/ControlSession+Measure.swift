@@ -31,7 +31,7 @@ extension ControlSession {
     func measureCommand(_ text: String, location: SourceLocation?) throws {
         let m = try Measure.parse(text, location: location)
         do {
-            let result = try measure(m, plotIndex: current, dotCard: false)
+            let result = try measure(m, plotIndex: measurementPlot(for: m, default: current), dotCard: false)
             emit(result.line + "\n")
         } catch let error as ControlError where error.kind == .measurementFailed {
             // ngspice goes on after a failed measurement; the failure is already printed.
@@ -56,7 +56,7 @@ extension ControlSession {
         var lines: [String] = []
         for m in mine {
             do {
-                let result = try measure(m, plotIndex: plots.count - 1, dotCard: true)
+                let result = try measure(m, plotIndex: measurementPlot(for: m, default: plots.count - 1), dotCard: true)
                 if case .param = m.spec {
                     lines.append(ControlFormat.padded(result.name, 20) + "=  " + ControlFormat.printValue(result.value))
                 } else {

@@ -22,6 +22,9 @@ public final class ControlSession {
     public internal(set) var failedMeasurements: [ControlError] = []
     /// Where relative file names (`echo > f`, `wrdata`, `write`) resolve.
     public var directory: String
+    /// Passes one `while`/`dowhile`/`repeat` loop may make before the block stops with an error: a loop
+    /// that never ends is a bug in the deck, and must not hang the simulator.
+    public var maximumLoopPasses = 1_000_000
     /// Set by `quit`: the rest of the block is skipped.
     public internal(set) var quitRequested = false
     let emit: (String) -> Void
@@ -66,7 +69,7 @@ public final class ControlSession {
     /// deck followed by its `.meas` cards.
     public func runBatch() throws {
         if deck.controlLines.isEmpty {
-            for analysis in deck.analyses { try perform(analysis, location: nil) }
+            for analysis in ControlSession.runOrder(deck.analyses) { try perform(analysis, location: nil) }
         } else {
             try run(deck.controlLines)
         }
@@ -82,10 +85,15 @@ public final class ControlSession {
             case .op: plot = try sim.operatingPoint()
             case .dc(let sweeps): plot = try sim.dcSweep(sweeps)
             case .ac(let sweep): plot = try sim.ac(sweep)
-            case .tran:
-                throw ControlError(.unsupported, "transient analysis (tran) is not supported yet", location: location)
-            case .noise:
-                throw ControlError(.unsupported, "noise analysis (noise) is not supported yet", location: location)
+            case .tran(let step, let stop, let start, let maxStep, let uic):
+                plot = try sim.transient(TransientSettings(step: step, stop: stop, start: start, maxStep: maxStep,
+                                                           useInitialConditions: uic))
+            case .noise(let output, let reference, let source, let sweep, let summary):
+                // The spectra plot first, then the integrated one (current afterwards, as in ngspice).
+                var made = try sim.noise(output: output, reference: reference, source: source, sweep: sweep,
+                                         pointsPerSummary: summary)
+                plot = made.removeLast()
+                for spectra in made { add(spectra) }
             }
         } catch let error as SimulationError {
             var located = error
@@ -94,6 +102,25 @@ public final class ControlSession {
         }
         add(plot)
         try runDeckMeasurements(for: plot)
+    }
+
+    /// The deck's analyses in the order `run` (and `ngspice -b`) performs them: by kind (ac, dc, op, tran,
+    /// noise: ngspice's analysis table order, not the deck's), and within one kind the last card first.
+    /// Checked against ngspice 39: `.tran .ac .dc .op .noise` makes ac1 dc1 op1 tran1 noise1, and of two
+    /// `.ac` cards the later one becomes ac1.
+    public static func runOrder(_ analyses: [Analysis]) -> [Analysis] {
+        func rank(_ a: Analysis) -> Int {
+            switch a {
+            case .ac: 0
+            case .dc: 1
+            case .op: 2
+            case .tran: 3
+            case .noise: 4
+            }
+        }
+        return analyses.enumerated().sorted { x, y in
+            rank(x.element) != rank(y.element) ? rank(x.element) < rank(y.element) : x.offset > y.offset
+        }.map(\.element)
     }
 
     /// Adds a plot and makes it current, as an analysis does.

@@ -26,6 +26,8 @@ final class BSIMLite: Device {
     private(set) var gm = 0.0, gds = 0.0, gmbs = 0.0, gbd = 0.0, gbs = 0.0
     private(set) var channel: BSIMLiteChannel?
     var s: MOSFETSlots!
+    /// Transient state: the gate, drain and bulk charges (each with its current).
+    var chargeState = 0
 
 
     init(name: String, nodes: [Unknown], model: BSIMLiteModel, instance: MOSInstance, circuit: Circuit,
@@ -70,6 +72,7 @@ final class BSIMLite: Device {
     func bind(_ b: SlotBinder) {
         s = MOSFETSlots(b, drain: drain, gate: gate, source: source, bulk: bulk,
                         drainPrime: drainPrime, sourcePrime: sourcePrime)
+        chargeState = b.charges(3)
     }
 
     func load(_ context: inout LoadContext) {
@@ -109,6 +112,7 @@ final class BSIMLite: Device {
         }
         evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)
         if limited { context.limited = true }
+        if let t = context.transient { loadCharges(&context, t) }
 
         // Norton equivalents (ngspice's sign conventions, in circuit polarity), scaled by M.
         let vbd = vbs - vds, vgd = vgs - vds

@@ -14,16 +14,27 @@ public struct BSIMNoiseDensities: Sendable, Equatable {
 
 extension BSIMLite {
     /// The noise densities at `frequency` hertz at the present operating point (ngspice's `b3noi`,
-    /// noimod=1); the noise analysis will weight these by its transfer functions.
+    /// noimod=1). Id is the per-unit drain current ngspice keeps (`BSIM3cd`, channel minus the bulk–drain
+    /// junction current), floored at N_MINLOG before the power law.
     func noiseDensities(frequency: Double, temperature: Double) -> BSIMNoiseDensities {
-        let fourKT = 4 * Physics.boltzmann * temperature
-        let thermal = fourKT * (2.0 / 3.0) * abs(gm + gds + gmbs) * m
-        // ngspice floors |Id| at N_MINLOG before the power law.
-        let id = max(abs(cdrain), 1e-38)
-        let flicker = m * model.kf * exp(model.af * log(id))
+        let thermal = NoiseDensity.thermal(2.0 / 3.0 * abs(gm + gds + gmbs) * m, temperature: temperature)
+        let flicker = m * model.kf * NoiseDensity.power(cd, model.af)
             / (pow(frequency, model.ef) * size.leff * size.leff * model.cox)
         return BSIMNoiseDensities(thermal: thermal, flicker: flicker,
-                                  drainResistor: fourKT * drainConductance, sourceResistor: fourKT * sourceConductance)
+                                  drainResistor: NoiseDensity.thermal(drainConductance, temperature: temperature),
+                                  sourceResistor: NoiseDensity.thermal(sourceConductance, temperature: temperature))
+    }
+
+    /// The generators in ngspice's order: drain and source resistances, channel thermal, flicker. ngspice's
+    /// BSIM3 names its vectors with dots (`onoise.m1.id`), unlike the other devices.
+    func noise(frequency: Double, temperature: Double) -> [NoiseGenerator] {
+        let d = noiseDensities(frequency: frequency, temperature: temperature)
+        return [
+            NoiseGenerator(suffix: ".rd", a: drainPrime, b: drain, density: d.drainResistor),
+            NoiseGenerator(suffix: ".rs", a: sourcePrime, b: source, density: d.sourceResistor),
+            NoiseGenerator(suffix: ".id", a: drainPrime, b: sourcePrime, density: d.thermal),
+            NoiseGenerator(suffix: ".1overf", a: drainPrime, b: sourcePrime, density: d.flicker),
+        ]
     }
 }
 

@@ -14,6 +14,9 @@ protocol Device: AnyObject {
     func converged(_ context: LoadContext) -> Bool
     /// An operating-point quantity by ngspice's name (`gm`, `id`, `vth`...), nil when unknown.
     func parameter(_ name: String) -> Double?
+    /// The device's noise generators at `frequency` and `temperature` (kelvin), at the operating point, in
+    /// ngspice's order (see `Device+Noise.swift`; default: none).
+    func noise(frequency: Double, temperature: Double) -> [NoiseGenerator]
 }
 
 extension Device {

@@ -11,6 +11,8 @@ struct DiodeModel {
     var transitTime = 0.0, breakdownVoltage: Double?, breakdownCurrent = 1e-3, breakdownEmission: Double?
     var activationEnergy = 1.11, saturationExponent = 3.0
     var nominalTemperature: Double?
+    /// Flicker noise KF and AF.
+    var flickerCoefficient = 0.0, flickerExponent = 1.0
     let name: String
 
     init(card: ModelCard) throws {
@@ -31,6 +33,8 @@ struct DiodeModel {
         activationEnergy = value("eg") ?? activationEnergy
         saturationExponent = value("xti") ?? saturationExponent
         nominalTemperature = value("tnom").map { $0 + Physics.kelvinOffset }
+        flickerCoefficient = value("kf") ?? flickerCoefficient
+        flickerExponent = value("af") ?? flickerExponent
         for (key, v) in [("is", saturationCurrent), ("n", emission), ("vj", junctionPotential)] where !(v > 0) {
             throw SimulationError(.badValue, "diode model '\(card.name)': \(key) must be positive, got \(v)",
                                   subject: card.name, location: card.location)
@@ -60,6 +64,8 @@ final class Diode: Device {
     // State of the last load (ngspice's state0).
     private(set) var vd = 0.0, cd = 0.0, gd = 0.0
     private var series: PairSlots!, junctionSlots: PairSlots!
+    /// Transient state: the junction charge (depletion plus diffusion) and its current.
+    private var state = 0
 
     init(name: String, anode: Unknown, cathode: Unknown, model: DiodeModel, area: Double, off: Bool,
          circuit: Circuit, location: SourceLocation) throws {
@@ -125,6 +131,7 @@ final class Diode: Device {
     func bind(_ binder: SlotBinder) {
         series = binder.pair(anode, junction)
         junctionSlots = binder.pair(junction, cathode)
+        state = binder.charges(1)
     }
 
     /// Junction current and conductance at `vd` (gmin in parallel), as ngspice's diode evaluates them.
@@ -164,7 +171,15 @@ final class Diode: Device {
             }
             if limited { context.limited = true }
         }
-        let (c, g) = current(v, gmin: context.gmin)
+        var (c, g) = current(v, gmin: context.gmin)
+        if let t = context.transient {
+            // The junction charge joins the companion model: its current and ag0·C add to the diode's.
+            t.present[state] = charge(v)
+            if t.integrating {
+                c += t.integrate(state)
+                g += t.ag0 * capacitance(v, gmin: 0)
+            }
+        }
         vd = v; cd = c; gd = g
         if seriesConductance != 0 { context.conductance(seriesConductance, between: series) }
         context.conductance(g, between: junctionSlots)

@@ -7,11 +7,14 @@ final class VoltageSource: BranchDevice, SweepableSource {
     var dcValue: Double
     let acMagnitude: Double, acPhase: Double
     var sweepKind: SweepKind { .voltage }
+    let waveform: Waveform?
+    var resolvedWaveform: SourceWaveform?
     private var ak: MatrixSlot!, bk: MatrixSlot!, ka: MatrixSlot!, kb: MatrixSlot!
 
     init(name: String, a: Unknown, b: Unknown, branch: Unknown, source: Source, location: SourceLocation) {
         self.name = name; self.a = a; self.b = b; self.branch = branch; self.location = location
         dcValue = source.dc; acMagnitude = source.acMagnitude; acPhase = source.acPhase
+        waveform = source.waveform
     }
 
     func bind(_ binder: SlotBinder) {
@@ -22,7 +25,13 @@ final class VoltageSource: BranchDevice, SweepableSource {
     func load(_ context: inout LoadContext) {
         context.add(1, at: ak); context.add(-1, at: bk)
         context.add(1, at: ka); context.add(-1, at: kb)
-        context.source(dcValue * context.sourceFactor, at: branch)
+        context.source(value(context) * context.sourceFactor, at: branch)
+    }
+
+    /// The dc value, or in a transient (its operating point included) the waveform at the present time.
+    @inline(__always) private func value(_ context: LoadContext) -> Double {
+        if let t = context.transient, let w = resolvedWaveform { return w.value(at: t.time) }
+        return dcValue
     }
 
     func loadACSources(_ context: ACSourceContext) {
@@ -40,16 +49,24 @@ final class CurrentSource: SweepableSource {
     var dcValue: Double
     let acMagnitude: Double, acPhase: Double
     var sweepKind: SweepKind { .current }
+    let waveform: Waveform?
+    var resolvedWaveform: SourceWaveform?
 
     init(name: String, a: Unknown, b: Unknown, source: Source, location: SourceLocation) {
         self.name = name; self.a = a; self.b = b; self.location = location
         dcValue = source.dc; acMagnitude = source.acMagnitude; acPhase = source.acPhase
+        waveform = source.waveform
     }
 
     func bind(_ binder: SlotBinder) {}
 
     func load(_ context: inout LoadContext) {
-        context.current(dcValue * context.sourceFactor, from: a, to: b)
+        context.current(value(context) * context.sourceFactor, from: a, to: b)
+    }
+
+    @inline(__always) private func value(_ context: LoadContext) -> Double {
+        if let t = context.transient, let w = resolvedWaveform { return w.value(at: t.time) }
+        return dcValue
     }
 
     func loadACSources(_ context: ACSourceContext) {

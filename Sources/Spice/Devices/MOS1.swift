@@ -31,7 +31,10 @@ final class MOS1: Device {
     private(set) var von = 0.0, vdsat = 0.0, mode = 1.0
     private(set) var cdrain = 0.0, cd = 0.0, cbs = 0.0, cbd = 0.0
     private(set) var gm = 0.0, gds = 0.0, gmbs = 0.0, gbd = 0.0, gbs = 0.0
-    private var s: MOSFETSlots!
+    var s: MOSFETSlots!
+    /// Transient state: Meyer charges (gs, gd, gb), bulk junction charges (bd, bs), and this point's
+    /// Meyer halves and voltages (the next point averages with them).
+    var chargeState = 0, bulkState = 0, historyState = 0
 
 
     init(name: String, nodes: [Unknown], model: MOS1Model, instance: MOSInstance, circuit: Circuit,
@@ -124,6 +127,9 @@ final class MOS1: Device {
     func bind(_ b: SlotBinder) {
         s = MOSFETSlots(b, drain: drain, gate: gate, source: source, bulk: bulk,
                         drainPrime: drainPrime, sourcePrime: sourcePrime)
+        chargeState = b.charges(3)
+        bulkState = b.charges(2, truncated: false)
+        historyState = b.states(6)
     }
 
     func load(_ context: inout LoadContext) {
@@ -162,6 +168,11 @@ final class MOS1: Device {
         }
         evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)
         if limited { context.limited = true }
+        if let t = context.transient {
+            let j = loadCharges(&context, t)
+            gbd += j.gbd; cbd += j.cbd; cd -= j.cbd
+            gbs += j.gbs; cbs += j.cbs
+        }
 
         // Norton equivalents (ngspice's sign conventions, in circuit polarity).
         let vbd = vbs - vds, vgd = vgs - vds

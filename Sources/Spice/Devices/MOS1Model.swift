@@ -14,6 +14,8 @@ struct MOS1Model {
     var rd = 0.0, rs = 0.0, rsh = 0.0, cbd = 0.0, cbs = 0.0, js = 0.0, isat = 1e-14, pb = 0.8
     var cgso = 0.0, cgdo = 0.0, cgbo = 0.0, cj = 0.0, mj = 0.5, cjsw = 0.0, mjsw = 0.5, fc = 0.5
     var ld = 0.0, oxideCapFactor = 0.0, tnom: Double
+    /// Flicker noise KF and AF.
+    var kf = 0.0, af = 1.0
     var rdGiven = false, rsGiven = false, rshGiven = false, cbdGiven = false, cbsGiven = false
     var cjGiven = false, cjswGiven = false
     let location: SourceLocation
@@ -46,6 +48,8 @@ struct MOS1Model {
         if let v = value("mjsw") { mjsw = v }
         if let v = value("fc") { fc = v }
         if let v = value("ld") { ld = v }
+        if let v = value("kf") { kf = v }
+        if let v = value("af") { af = v }
         let kpGiven = value("kp")
         if let kpGiven { kp = kpGiven }
         // Process parameters (ngspice's mos1temp model preprocessing).

@@ -24,6 +24,9 @@ final class Circuit {
     private(set) var branchOutputOrder: [(name: String, unknown: Unknown)] = []
     private(set) var nodeDiagonals: [MatrixSlot] = []
     private(set) var nonzeros = 0
+    /// Transient state entries the devices reserved, and the charges the step control watches.
+    private(set) var stateCount = 0
+    private(set) var truncationStates: [Int] = []
     private(set) var lu: SparseLU!
     /// `.nodeset` values by unknown, held during the first Newton iteration of an operating point.
     private(set) var nodesets: [(slot: MatrixSlot, unknown: Unknown, value: Double)] = []
@@ -113,11 +116,12 @@ final class Circuit {
         case .resistor(let r):
             try positive(r, "resistance")
             return Resistor(name: e.name, a: nodes[0], b: nodes[1], resistance: r, location: e.location)
-        case .capacitor(let c, _):
-            return Capacitor(name: e.name, a: nodes[0], b: nodes[1], capacitance: c, location: e.location)
-        case .inductor(let l, _):
+        case .capacitor(let c, let ic):
+            return Capacitor(name: e.name, a: nodes[0], b: nodes[1], capacitance: c, initialVoltage: ic,
+                             location: e.location)
+        case .inductor(let l, let ic):
             return Inductor(name: e.name, a: nodes[0], b: nodes[1], branch: branches[e.name]!, inductance: l,
-                            location: e.location)
+                            initialCurrent: ic, location: e.location)
         case .voltageSource(let s):
             return VoltageSource(name: e.name, a: nodes[0], b: nodes[1], branch: branches[e.name]!, source: s,
                                  location: e.location)
@@ -195,6 +199,8 @@ final class Circuit {
             if pass == 0 { binder.finishCollecting() }
         }
         nonzeros = binder.nonzeros
+        stateCount = binder.stateCount
+        truncationStates = binder.truncationStates
         do {
             lu = try SparseLU(size: size, columnStarts: binder.columnStarts, rowIndices: binder.rowIndices)
         } catch {

@@ -24,6 +24,9 @@ struct LoadContext {
     var limited = false
     let reltol: Double
     let abstol: Double
+    /// Present during a transient analysis (its operating point included): the time, the charge
+    /// history and the integration formula. Nil in `.op`, `.dc` and `.ac`.
+    var transient: Integrator? = nil
 
     @inline(__always) func voltage(_ u: Unknown) -> Double { solution[u.index] }
     @inline(__always) func voltage(_ a: Unknown, _ b: Unknown) -> Double { solution[a.index] - solution[b.index] }

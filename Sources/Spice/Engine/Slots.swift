@@ -32,8 +32,28 @@ final class SlotBinder {
     private(set) var nonzeros = 0
     private(set) var columnStarts: [Int] = []
     private(set) var rowIndices: [Int] = []
+    /// Transient state entries handed out so far (charges with their currents, and plain history values).
+    private(set) var stateCount = 0
+    /// The charge states whose truncation error limits the time step (ngspice's DEVtrunc lists).
+    private(set) var truncationStates: [Int] = []
 
     init(size: Int) { self.size = size }
+
+    /// Reserves `count` charges for transient integration (two entries each: charge, then current) and
+    /// returns the first entry; `truncated` charges take part in the step-size control.
+    func charges(_ count: Int, truncated: Bool = true) -> Int {
+        let base = stateCount
+        stateCount += 2 * count
+        if truncated && !resolving { for k in 0..<count { truncationStates.append(base + 2 * k) } }
+        return base
+    }
+
+    /// Reserves `count` plain history entries (values a device needs at the previous time point).
+    func states(_ count: Int) -> Int {
+        let base = stateCount
+        stateCount += count
+        return base
+    }
 
     func slot(_ row: Unknown, _ column: Unknown) -> MatrixSlot {
         if row.index < 0 || column.index < 0 { return MatrixSlot(index: -1) }
@@ -68,5 +88,7 @@ final class SlotBinder {
         }
         for c in 0..<size { columnStarts[c + 1] += columnStarts[c] }
         resolving = true
+        // The resolving pass hands out the same state entries again, in the same order.
+        stateCount = 0
     }
 }

@@ -26,6 +26,10 @@ final class Solver {
     private(set) var worstUnknown: Int?
     private(set) var nonconvergedDevice: String?
     private(set) var singularColumn: Int?
+    /// Set for the duration of a transient analysis (its operating point included).
+    var transient: Integrator?
+    /// Nodes held at a value in every iteration (`.ic` during a transient's operating point).
+    var heldNodes: [(slot: MatrixSlot, unknown: Unknown, value: Double)] = []
 
     init(circuit: Circuit) {
         self.circuit = circuit
@@ -61,13 +65,18 @@ final class Solver {
     @discardableResult
     func load(mode: LoadMode, diagonalGmin: Double, sourceFactor: Double) -> Bool {
         var context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
-                                  sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol)
+                                  sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol,
+                                  transient: transient)
         // Zeroing by memset keeps the pattern; every device re-adds its part.
         matrixStorage.update(repeating: 0)
         rhsStorage.update(repeating: 0)
         for device in devices { device.load(&context) }
         if diagonalGmin != 0 {
             for slot in circuit.nodeDiagonals { matrix[slot.index] += diagonalGmin }
+        }
+        for held in heldNodes {
+            matrix[held.slot.index] += Solver.nodesetConductance
+            rhs[held.unknown.index] += Solver.nodesetConductance * held.value
         }
         // ngspice holds `.nodeset` nodes with a large conductance while junctions are initialised.
         if mode == .initJunction {
@@ -103,7 +112,8 @@ final class Solver {
             swap(&xStorage, &rhsStorage)
             if nodesConverged {
                 let context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
-                                          sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol)
+                                          sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol,
+                                          transient: transient)
                 var devicesConverged = true
                 for device in devices where !device.converged(context) {
                     devicesConverged = false; nonconvergedDevice = device.name; break

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The ngspice-dialect front end: reading, flattening and evaluating a deck.
 ///
 /// Phases: `LineReader` joins `+` continuations, drops `*`/`;`/`$ ` comments and splices `.include` and
@@ -11,7 +9,7 @@ import Foundation
 extension Deck {
     /// Reads a deck file (title line first), resolving `.include`/`.lib` relative to the including file.
     public static func load(path: String) throws -> Deck {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = LineReader.readFile(path) else {
             throw NetlistError("cannot read deck file '\(path)'")
         }
         let text = String(decoding: data, as: UTF8.self)

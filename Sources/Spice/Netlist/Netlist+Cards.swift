@@ -162,8 +162,12 @@ extension Elaborator {
         guard i < t.count, t[i] == .rparen else { throw NetlistError(".noise: expected ')' after the output node") }
         i += 1
         guard i < t.count, let src = t[i].word else { throw NetlistError(".noise: missing input source") }
-        guard deck.elements.contains(where: { $0.name == src && ($0.name.first == "v" || $0.name.first == "i") }) else {
+        guard let input = deck.elements.first(where: { $0.name == src }) else {
             throw NetlistError(".noise: undefined source '\(src)'")
+        }
+        switch input.kind {
+        case .voltageSource, .currentSource: break
+        default: throw NetlistError(".noise: '\(src)' is not an independent voltage or current source")
         }
         i += 1
         guard t.count - i == 4 || t.count - i == 5 else {
@@ -176,7 +180,13 @@ extension Elaborator {
             guard v >= 0, v == v.rounded(), v < 1e9 else { throw NetlistError(".noise: points per summary must be an integer") }
             pps = Int(v)
         }
-        return .noise(output: StructureParser.canonicalNode(out), reference: ref, source: src, sweep: sweep, pointsPerSummary: pps)
+        let output = StructureParser.canonicalNode(out)
+        for node in [output] + (ref.map { [$0] } ?? []) where node != "0" {
+            guard deck.elements.contains(where: { $0.nodes.contains(node) }) else {
+                throw NetlistError(".noise: output node '\(node)' is not in the circuit")
+            }
+        }
+        return .noise(output: output, reference: ref, source: src, sweep: sweep, pointsPerSummary: pps)
     }
 
     /// `v(node)=value` pairs of `.ic` / `.nodeset`.

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One logical netlist line: continuations joined, comments removed, original case kept.
 struct Line {
@@ -96,7 +100,7 @@ struct LineReader {
     /// Reads a file's logical lines (no title line: included files have none).
     mutating func readIncluded(_ path: String, from location: SourceLocation) throws -> [Line] {
         if let cached = fileCache[path] { return cached }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = Self.readFile(path) else {
             throw NetlistError("cannot read include file '\(path)'", at: location)
         }
         let lines = try Self.logicalLines(String(decoding: data, as: UTF8.self), file: path, hasTitle: false).lines
@@ -212,12 +216,48 @@ struct LineReader {
         return out
     }
 
+    /// The absolute, lexically normalized path (`.` and `..` removed) of `path` relative to `directory`,
+    /// itself relative to the working directory when not absolute.
     static func resolve(_ path: String, in directory: String) -> String {
-        let full = path.hasPrefix("/") ? path : (directory.isEmpty ? path : directory + "/" + path)
-        return URL(fileURLWithPath: full).standardizedFileURL.path
+        var full = path.hasPrefix("/") ? path : (directory.isEmpty ? path : directory + "/" + path)
+        if !full.hasPrefix("/") { full = currentDirectory() + "/" + full }
+        var parts: [Substring] = []
+        for part in full.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
+    /// The folder of an absolute path (`/` for a file at the root).
     static func directory(of path: String) -> String {
-        URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let absolute = resolve(path, in: ".")
+        guard let slash = absolute.lastIndex(of: "/"), slash != absolute.startIndex else { return "/" }
+        return String(absolute[..<slash])
+    }
+
+    /// The working directory (`.` when it cannot be read).
+    static func currentDirectory() -> String {
+        guard let buffer = getcwd(nil, 0) else { return "." }
+        defer { free(buffer) }
+        return String(cString: buffer)
+    }
+
+    /// A whole file's bytes, or nil when it cannot be opened or read (POSIX calls: Foundation's
+    /// `FileManager` would initialise CoreFoundation, a start-up cost of every `miller sim`).
+    static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { return nil }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
     }
 }

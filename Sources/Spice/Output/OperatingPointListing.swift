@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CFormat
 
 /// An operating point as ngspice lists it after `.op`: node voltages, then source (branch) currents.
 public struct OperatingPointListing: Sendable, Codable {
@@ -82,7 +78,7 @@ public struct OperatingPointListing: Sendable, Codable {
     /// ngspice prints 12 characters: 7 significant digits, 6 when negative.
     static func format(_ value: Double) -> String {
         var buffer = [CChar](repeating: 0, count: 64)
-        let count = withVaList([value]) { vsnprintf(&buffer, buffer.count, value < 0 ? "%.5e" : "%.6e", $0) }
-        return String(decoding: buffer.prefix(Int(max(0, count))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let count = Int(cformat_double(&buffer, Int32(buffer.count), value < 0 ? "%.5e" : "%.6e", value))
+        return String(decoding: buffer.prefix(min(max(0, count), 63)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -26,6 +26,8 @@ public struct Vector: Sendable {
         case time, frequency, voltage, current, notype
         /// Noise spectra and totals, as ngspice types them in raw files.
         case voltageDensity = "voltage-density", voltageSquared = "voltage^2"
+        /// Input-referred noise of a current-source input.
+        case currentDensity = "current-density"
     }
 
     public enum Values: Sendable {

@@ -1,2 +1,0 @@
-// OpenBLAS's CBLAS interface, for the sgemm of batched prompt processing.
-#include <cblas.h>

@@ -1,0 +1,110 @@
+import Foundation
+import XCTest
+import Spice
+import TestSupport
+
+/// `.meas tran` on Miller's transient plots against the values ngspice 39 prints for the same deck
+/// (`Goldens/tran/<name>.out`), and the transient's error paths.
+///
+/// The measured times and values depend on where each simulator put its time points, so they compare
+/// with `isClose(relative: 2e-3, absolute: 1e-12)` (times are nanoseconds, values volts, charges
+/// picocoulombs: the absolute part only matters for values near zero).
+final class TransientMeasureTests: XCTestCase {
+    static let decks: Set<String> = ["meas_tran"]
+
+    static var folder: URL {
+        Bundle.module.resourceURL!.appendingPathComponent("Goldens").appendingPathComponent("tran")
+    }
+
+    /// `name = value` lines as ngspice prints them (the first number after `=`).
+    static func measurements(_ text: String) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, !name.contains(" "),
+                  let word = parts[1].split(separator: " ").first, let value = Double(word) else { continue }
+            result[name.lowercased()] = value
+        }
+        return result
+    }
+
+    func test_meas_tran() throws {
+        let deck = try Deck.load(path: Self.folder.appendingPathComponent("meas_tran.cir").path)
+        var output = ""
+        let session = ControlSession(deck: deck) { output += $0 }
+        try session.runBatch()
+        let reference = Self.measurements(try String(contentsOf: Self.folder.appendingPathComponent("meas_tran.out"), encoding: .utf8))
+        XCTAssertGreaterThanOrEqual(reference.count, 15)
+        let printed = Self.measurements(output)
+        for (name, expected) in reference.sorted(by: { $0.key < $1.key }) {
+            guard let value = session.measurements[name] else {
+                XCTFail("meas_tran: \(name) missing (Miller printed:\n\(output))"); continue
+            }
+            XCTAssertTrue(isClose(value, expected, relative: 2e-3, absolute: 1e-12),
+                          "meas_tran: \(name) = \(value), ngspice \(expected)")
+            XCTAssertEqual(printed[name].map { isClose($0, value, relative: 1e-5, absolute: 0) }, true,
+                           "meas_tran: \(name) not printed as measured")
+        }
+        XCTAssertTrue(output.contains("Measurements for Transient Analysis"), output)
+        XCTAssertTrue(session.failedMeasurements.isEmpty, "\(session.failedMeasurements)")
+    }
+
+    /// A transient whose Newton iteration can never converge ends with the timestep error saying why.
+    func testTimestepTooSmall() throws {
+        let deck = try Deck.parse("""
+            diode charged through a resistor, one newton iteration allowed per time point
+            .options itl4=1
+            v1 a 0 pulse(0 5 1n 1n 1n 10n 20n)
+            r1 a k 1k
+            d1 k 0 dm
+            c1 k 0 1p
+            .model dm d is=1e-14 cjo=1p
+            .tran 0.1n 20n
+            .end
+            """, file: "stuck.cir")
+        XCTAssertThrowsError(try Simulator(deck: deck).run()) { error in
+            guard let e = error as? SimulationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(e.kind, .noConvergence, e.description)
+            XCTAssertTrue(e.description.contains("timestep too small at t="), e.description)
+            XCTAssertTrue(e.description.contains("itl4 = 1"), e.description)
+        }
+    }
+
+    /// Bad `.tran` cards fail with the file and line.
+    func testBadTranCardsNameTheLine() throws {
+        for card in [".tran 0 1u", ".tran 1n", ".tran 1n -1u", ".tran 1n 1u 2u", ".tran 1n 1u 0 -1n", ".tran 1n 1u 0 1n 2n 3n"] {
+            let text = "title\nr1 a 0 1k\n\(card)\n.end\n"
+            XCTAssertThrowsError(try Deck.parse(text, file: "bad.cir"), card) { error in
+                XCTAssertTrue("\(error)".contains("bad.cir:3"), "\(card): \(error)")
+            }
+        }
+    }
+
+    /// The plot is named tran1, its scale is time from 0 to TSTOP, and every accepted point is kept.
+    func testPlotShape() throws {
+        let deck = try Deck.parse("""
+            rc step
+            v1 in 0 pulse(0 1 1n 1n 1n 5n 20n)
+            r1 in out 1k
+            c1 out 0 1p
+            .tran 0.1n 10n
+            .end
+            """)
+        let plots = try Simulator(deck: deck).run()
+        XCTAssertEqual(plots.map(\.name), ["tran1"])
+        let plot = plots[0]
+        XCTAssertEqual(plot.vectors.map(\.name), ["time", "v(in)", "v(out)", "i(v1)"])
+        guard case .real(let t) = plot.vectors[0].values, case .real(let v) = plot.vectors[2].values else {
+            return XCTFail("real vectors expected")
+        }
+        XCTAssertEqual(t.first, 0)
+        XCTAssertEqual(t.last ?? 0, 10e-9, accuracy: 1e-18)
+        XCTAssertTrue(zip(t, t.dropFirst()).allSatisfy { $0 < $1 }, "time must increase")
+        XCTAssertTrue(t.contains { abs($0 - 2e-9) < 1e-18 }, "the pulse corner at 2 ns is a time point")
+        // After 5 time constants of the plateau the output has settled to the input.
+        let k = t.firstIndex { $0 >= 7e-9 }!
+        XCTAssertEqual(v[k], 1, accuracy: 1e-2)
+    }
+}
