@@ -57,7 +57,8 @@ public enum PDKLibrary {
         return cards
     }
 
-    /// A card as `.model` text, parameters in a fixed order, 8 significant digits.
+    /// A card as `.model` text, parameters in a fixed order, 12 significant digits (the bilinear bin
+    /// coefficients cancel, so fewer digits would not reproduce the fitted values at the grid).
     public static func text(_ card: ModelCard) -> String {
         let first = ["level", "version", "mobmod", "capmod", "noimod", "tnom", "lmin", "lmax", "wmin", "wmax",
                      "fitlmin", "fitlmax", "fitwmin", "fitwmax"]
@@ -79,7 +80,7 @@ public enum PDKLibrary {
 
     static func format(_ v: Double) -> String {
         if v == v.rounded() && abs(v) < 1e6 { return String(Int(v)) }
-        return String(format: "%.8g", v)
+        return String(format: "%.12g", v)
     }
 
     /// The subcircuit wrapping a device's binned cards with the foundry's pins and instance parameters
