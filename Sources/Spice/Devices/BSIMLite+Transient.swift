@@ -8,8 +8,9 @@ extension BSIMLite {
     /// respect to the terminal voltages, per unit M, at the present evaluation point.
     struct TerminalCharges {
         var q = (0.0, 0.0, 0.0, 0.0)
-        /// c[i][j] = ∂Q_i/∂V_j, rows and columns in the order gate, drain', source', bulk.
-        var c = [Double](repeating: 0, count: 16)
+        /// c[i][j] = ∂Q_i/∂V_j, rows and columns in the order gate, drain', source', bulk, stored as
+        /// c[4 * i + j] (a fixed-size value, so the load loop allocates nothing).
+        var c = SIMD16<Double>(repeating: 0)
     }
 
     /// The charges at the present device-polarity voltages (vgs, vds, vbs of the last evaluation).
@@ -19,17 +20,19 @@ extension BSIMLite {
         let ch = channel ?? (forward ? model.channel(size, vgs: vgs, vds: vds, vbs: vbs)
                                      : model.channel(size, vgs: vgs - vds, vds: -vds, vbs: vbd))
         let q = forward ? model.charges(size, ch, vgs: vgs, vds: vds) : model.charges(size, ch, vgs: vgs - vds, vds: -vds)
-        // Frame rows over (g, d, s, b) of the frame; the source column is minus the others' sum.
-        let frameQ = [q.gate, q.drain, q.source, q.bulk]
         // Physical order: in reverse mode the frame's drain is the physical source.
-        let map = forward ? [0, 1, 2, 3] : [0, 2, 1, 3]
-        var charge = [0.0, 0.0, 0.0, 0.0]
-        for i in 0..<4 {
-            let x = frameQ[i]
-            let row = [x.g, x.d, -(x.g + x.d + x.b), x.b]
-            charge[map[i]] = x.v
-            for j in 0..<4 { r.c[4 * map[i] + map[j]] = row[j] }
+        @inline(__always) func map(_ i: Int) -> Int { forward ? i : (i == 1 ? 2 : i == 2 ? 1 : i) }
+        var charge = SIMD4<Double>(repeating: 0)
+        // Frame rows over (g, d, s, b) of the frame; the source column is minus the others' sum.
+        @inline(__always) func frameRow(_ i: Int, _ x: Dual) {
+            let mi = map(i)
+            charge[mi] = x.v
+            r.c[4 * mi + map(0)] = x.g
+            r.c[4 * mi + map(1)] = x.d
+            r.c[4 * mi + map(2)] = -(x.g + x.d + x.b)
+            r.c[4 * mi + map(3)] = x.b
         }
+        frameRow(0, q.gate); frameRow(1, q.drain); frameRow(2, q.source); frameRow(3, q.bulk)
         func pair(_ cap: Double, _ a: Int, _ b: Int) {
             r.c[4 * a + a] += cap; r.c[4 * b + b] += cap
             r.c[4 * a + b] -= cap; r.c[4 * b + a] -= cap
@@ -67,20 +70,25 @@ extension BSIMLite {
         let (side, gateSide) = perimeter < size.weff
             ? (0.0, model.cjswg * perimeter)
             : (model.cjsw * (perimeter - size.weff), model.cjswg * size.weff)
-        let parts = [(bottom, model.mj, model.pb), (side, model.mjsw, model.pbsw), (gateSide, model.mjswg, model.pbswg)]
         if v == 0 { return (0, bottom + side + gateSide) }
         if v < 0 {
             var q = 0.0, c = 0.0
-            for (cz, m, pb) in parts where cz > 0 {
+            @inline(__always) func part(_ cz: Double, _ m: Double, _ pb: Double) {
+                guard cz > 0 else { return }
                 let arg = 1 - v / pb
                 let sarg = Foundation.exp(-m * Foundation.log(arg))
                 q += pb * cz * (1 - arg * sarg) / (1 - m)
                 c += cz * sarg
             }
+            part(bottom, model.mj, model.pb); part(side, model.mjsw, model.pbsw); part(gateSide, model.mjswg, model.pbswg)
             return (q, c)
         }
         let t0 = bottom + side + gateSide
-        let t1 = v * parts.reduce(0) { $0 + $1.0 * $1.1 / $1.2 }
+        var sum = 0.0
+        sum = sum + bottom * model.mj / model.pb
+        sum = sum + side * model.mjsw / model.pbsw
+        sum = sum + gateSide * model.mjswg / model.pbswg
+        let t1 = v * sum
         return (v * (t0 + 0.5 * t1), t0 + t1)
     }
 
@@ -93,20 +101,21 @@ extension BSIMLite {
         now[k] = m * tc.q.0; now[k + 2] = m * tc.q.1; now[k + 4] = m * tc.q.3
         guard t.integrating else { return }
         let ig = t.integrate(k), id = t.integrate(k + 2), ib = t.integrate(k + 4)
-        let current = [ig, id, -(ig + id + ib), ib]
-        let v = [vgs, vds, 0, vbs]
+        let current = SIMD4<Double>(ig, id, -(ig + id + ib), ib)
+        let v = SIMD4<Double>(vgs, vds, 0, vbs)
         let ag0 = t.ag0 * m
-        let nodes = [gate, drainPrime, sourcePrime, bulk]
-        let slots: [MatrixSlot] = [s.gg, s.gdp, s.gsp, s.gb, s.dpg, s.dpdp, s.dpsp, s.dpb,
-                                   s.spg, s.spdp, s.spsp, s.spb, s.bg, s.bdp, s.bsp, s.bb]
-        for i in 0..<4 {
+        @inline(__always) func row(_ i: Int, _ node: Unknown,
+                                   _ s0: MatrixSlot, _ s1: MatrixSlot, _ s2: MatrixSlot, _ s3: MatrixSlot) {
             var linear = 0.0
-            for j in 0..<4 {
-                let g = ag0 * tc.c[4 * i + j]
-                context.add(g, at: slots[4 * i + j])
-                linear += g * v[j]
-            }
-            context.source(-type * (current[i] - linear), at: nodes[i])
+            let g0 = ag0 * tc.c[4 * i]; context.add(g0, at: s0); linear += g0 * v[0]
+            let g1 = ag0 * tc.c[4 * i + 1]; context.add(g1, at: s1); linear += g1 * v[1]
+            let g2 = ag0 * tc.c[4 * i + 2]; context.add(g2, at: s2); linear += g2 * v[2]
+            let g3 = ag0 * tc.c[4 * i + 3]; context.add(g3, at: s3); linear += g3 * v[3]
+            context.source(-type * (current[i] - linear), at: node)
         }
+        row(0, gate, s.gg, s.gdp, s.gsp, s.gb)
+        row(1, drainPrime, s.dpg, s.dpdp, s.dpsp, s.dpb)
+        row(2, sourcePrime, s.spg, s.spdp, s.spsp, s.spb)
+        row(3, bulk, s.bg, s.bdp, s.bsp, s.bb)
     }
 }
