@@ -38,12 +38,17 @@ public enum InitiationAgent {
             l11 = l5
             w1 = w1r * k
             w3 = w3r * k
-            w5 = w5r * k
-            w7 = w7r * k
-            w11 = w5 / 4
+            w11 = w5r * k / 4
+            # mirrors built from equal fingers: the cards' per-finger width dependence then cancels
+            nf5 = 4
+            w5 = nf5 * w11
+            nf7 = 16
+            w7 = nf7 * w11
             l6 = l3                           # same L as the mirror: equal Vgs, no systematic offset
-            # the mirror ratio, 10 % up: M6 sees less Vds than M4 and M7 more than M5 (channel-length modulation)
-            w6 = 1.1 * 2 * w3 * (w7 / w5) * (l6 / l3)
+            # M6 in M4-sized fingers at the mirror ratio 2*I7/I5 = 8, one finger up: M6 sees less Vds
+            # than M4 and M7 more than M5 (channel-length modulation)
+            nf6 = 2 * nf7 / nf5 + 1
+            w6 = nf6 * w3
             rz = 16.3                         # kOhm: LHP zero a little above the crossover
             """
     }
@@ -83,6 +88,10 @@ public enum InitiationAgent {
                 s.w = (w * 100).rounded() / 100; s.l = (l * 100).rounded() / 100
                 // Wide devices split into fingers so each stays within the per-finger limit.
                 s.nf = max(1, Int((s.w / lim.wUM.max).rounded(.up)))
+                // A script may give the finger count (equal fingers make mirror ratios exact).
+                if let nf = values["nf" + roles], nf.isFinite, nf >= 1 {
+                    s.nf = Int(lim.fingers.clamp(max(Double(s.nf), nf.rounded())))
+                }
                 d.devices[n] = s
             }
         }

@@ -80,6 +80,8 @@ public struct ExpertSizingPolicy: SizingPolicy {
     /// The improve move last proposed (its key).
     var pending: String?
     var rejectedCount = 0
+    /// M6 widths tried while the open-loop output sat at a rail, with the output's offset from mid-rail.
+    var centring: [(w6: Double, offset: Double)] = []
 
     public init() {}
 
@@ -105,11 +107,20 @@ public struct ExpertSizingPolicy: SizingPolicy {
         if let worst = offsets.max(by: { abs($0) < abs($1) }), abs(worst) > 0.25 * c.spec.vdd,
            offsets.allSatisfy({ $0.sign == worst.sign || abs($0) < 0.1 * c.spec.vdd }),
            c.evaluation.margins[.gainDB].map({ $0 < 0 }) ?? false {
-            let k = worst > 0 ? 0.9 : 1.1
-            return ActionPlan(reasoning: "open-loop output sits at \(String(format: "%.2f", worst + c.spec.vdd / 2)) V: " +
-                              "M6 \(worst > 0 ? "sources more" : "sources less") than M7 sinks, so trim M6's width to bring it to mid-rail.",
-                              actions: [SizingAction(device: "M6", param: .w, op: .scale, value: k)])
+            // At a rail the output says only which side M6 is on, not by how much: bracket M6's width
+            // (a wide step until the side flips, then geometric bisection) instead of creeping.
+            if let w6 = c.design.devices["M6"]?.w {
+                centring.append((w6, worst))
+                let lo = centring.filter { $0.offset < 0 }.map(\.w6).max()
+                let hi = centring.filter { $0.offset > 0 }.map(\.w6).min()
+                let next: Double
+                if let lo, let hi, lo < hi { next = (lo * hi).squareRoot() } else { next = worst > 0 ? w6 / 1.6 : w6 * 1.6 }
+                return ActionPlan(reasoning: "open-loop output sits at \(String(format: "%.2f", worst + c.spec.vdd / 2)) V: " +
+                                  "M6 \(worst > 0 ? "sources more" : "sources less") than M7 sinks, so set M6's width to bring it to mid-rail.",
+                                  actions: [SizingAction(device: "M6", param: .w, op: .set, value: (next * 100).rounded() / 100)])
+            }
         }
+        centring.removeAll()
         let failing = c.evaluation.margins.filter { $0.value < 0 }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
         // A rule that did not raise its metric's margin gives way to the next one.
         // "Did not help" includes helping too little: under a sixth of the shortfall per step.
