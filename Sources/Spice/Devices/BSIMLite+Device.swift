@@ -88,26 +88,9 @@ final class BSIMLite: Device {
             vgs = type * context.voltage(gate, sourcePrime)
             vds = type * context.voltage(drainPrime, sourcePrime)
             if context.mode == .float {
-                var vgd = vgs - vds
-                let vgdo = self.vgs - self.vds
-                if self.vds >= 0 {
-                    vgs = Limiting.fet(vgs, old: self.vgs, threshold: von)
-                    vds = vgs - vgd
-                    vds = Limiting.drainSource(vds, old: self.vds)
-                    vgd = vgs - vds
-                } else {
-                    vgd = Limiting.fet(vgd, old: vgdo, threshold: von)
-                    vds = vgs - vgd
-                    vds = -Limiting.drainSource(-vds, old: -self.vds)
-                    vgs = vgd + vds
-                }
-                if vds >= 0 {
-                    vbs = Limiting.junction(vbs, old: self.vbs, vt: BSIMConstant.vt0, vcrit: BSIMConstant.vcrit, limited: &limited)
-                } else {
-                    let vbdNew = Limiting.junction(vbs - vds, old: self.vbd, vt: BSIMConstant.vt0,
-                                                   vcrit: BSIMConstant.vcrit, limited: &limited)
-                    vbs = vbdNew + vds
-                }
+                Limiting.mosfet(vgs: &vgs, vds: &vds, vbs: &vbs, oldVgs: self.vgs, oldVds: self.vds,
+                                oldVbs: self.vbs, oldVbd: self.vbd, threshold: von, vt: BSIMConstant.vt0,
+                                sourceVcrit: BSIMConstant.vcrit, drainVcrit: BSIMConstant.vcrit, limited: &limited)
             }
         }
         evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)

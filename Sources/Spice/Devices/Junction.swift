@@ -71,6 +71,30 @@ enum Limiting {
         }
         return vnew > vold ? min(vnew, 4) : max(vnew, -0.5)
     }
+
+    /// ngspice's MOSFET step limiting, shared by level 1 and BSIM-lite: limits vgs (or vgd when the device
+    /// runs reversed) around the threshold, then vds, then the forward-going bulk junction.
+    static func mosfet(vgs: inout Double, vds: inout Double, vbs: inout Double,
+                       oldVgs: Double, oldVds: Double, oldVbs: Double, oldVbd: Double, threshold: Double,
+                       vt: Double, sourceVcrit: Double, drainVcrit: Double, limited: inout Bool) {
+        var vgd = vgs - vds
+        if oldVds >= 0 {
+            vgs = fet(vgs, old: oldVgs, threshold: threshold)
+            vds = vgs - vgd
+            vds = drainSource(vds, old: oldVds)
+            vgd = vgs - vds
+        } else {
+            vgd = fet(vgd, old: oldVgs - oldVds, threshold: threshold)
+            vds = vgs - vgd
+            vds = -drainSource(-vds, old: -oldVds)
+            vgs = vgd + vds
+        }
+        if vds >= 0 {
+            vbs = junction(vbs, old: oldVbs, vt: vt, vcrit: sourceVcrit, limited: &limited)
+        } else {
+            vbs = junction(vbs - vds, old: oldVbd, vt: vt, vcrit: drainVcrit, limited: &limited) + vds
+        }
+    }
 }
 
 /// Silicon band-gap and junction-potential temperature helpers (the ones ngspice's diode and MOS1

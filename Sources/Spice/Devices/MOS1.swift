@@ -144,26 +144,9 @@ final class MOS1: Device {
             vgs = type * context.voltage(gate, sourcePrime)
             vds = type * context.voltage(drainPrime, sourcePrime)
             if context.mode == .float {
-                var vgd = vgs - vds
-                let vgdo = self.vgs - self.vds
-                let vonDevice = type * von
-                if self.vds >= 0 {
-                    vgs = Limiting.fet(vgs, old: self.vgs, threshold: vonDevice)
-                    vds = vgs - vgd
-                    vds = Limiting.drainSource(vds, old: self.vds)
-                    vgd = vgs - vds
-                } else {
-                    vgd = Limiting.fet(vgd, old: vgdo, threshold: vonDevice)
-                    vds = vgs - vgd
-                    vds = -Limiting.drainSource(-vds, old: -self.vds)
-                    vgs = vgd + vds
-                }
-                if vds >= 0 {
-                    vbs = Limiting.junction(vbs, old: self.vbs, vt: vt, vcrit: sourceVcrit, limited: &limited)
-                } else {
-                    let vbdNew = Limiting.junction(vbs - vds, old: self.vbd, vt: vt, vcrit: drainVcrit, limited: &limited)
-                    vbs = vbdNew + vds
-                }
+                Limiting.mosfet(vgs: &vgs, vds: &vds, vbs: &vbs, oldVgs: self.vgs, oldVds: self.vds,
+                                oldVbs: self.vbs, oldVbd: self.vbd, threshold: type * von, vt: vt,
+                                sourceVcrit: sourceVcrit, drainVcrit: drainVcrit, limited: &limited)
             }
         }
         evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)
