@@ -100,7 +100,7 @@ public final class PlanningAgent {
 
     /// Improve or target moves in a row that raised nothing by at least 0.5 % before the search counts
     /// as converged (each rejected move also halves that move's step).
-    public var patience = 4
+    public var patience = 5
 
     /// Records an iteration and prints its line.
     func record(_ stage: PlanningStage, _ plan: ActionPlan?, _ applied: [AppliedAction], _ design: Design,

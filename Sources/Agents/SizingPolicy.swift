@@ -82,6 +82,11 @@ public struct ExpertSizingPolicy: SizingPolicy {
     var rejectedCount = 0
     /// M6 widths tried while the open-loop output sat at a rail, with the output's offset from mid-rail.
     var centring: [(w6: Double, offset: Double)] = []
+    /// Exponent on the target ratio (halved after each rejected target move) and the rejections seen.
+    /// Accepted tries in a row of the current improve move.
+    var streak = 0
+    var targetDamping = 1.0
+    var targetRejected = 0
 
     public init() {}
 
@@ -172,7 +177,11 @@ public struct ExpertSizingPolicy: SizingPolicy {
     mutating func target(_ c: PolicyContext) -> ActionPlan? {
         pending = nil
         guard let t = c.spec.target, let w = c.evaluation.worst[t.metric], w.isFinite, w > 0 else { return nil }
-        let ratio = t.value / w
+        // A target move the planner rejected (it broke a spec) is retried with half the step (in log).
+        if c.rejected.count > targetRejected { targetDamping /= 2 }
+        targetRejected = c.rejected.count
+        guard targetDamping > 0.1 else { return nil }
+        let ratio = pow(t.value / w, targetDamping)
         let r = min(2, max(0.5, ratio))
         let actions: [SizingAction]
         let why: String
@@ -185,7 +194,9 @@ public struct ExpertSizingPolicy: SizingPolicy {
                 actions = [SizingAction(device: "Rz", param: .value, op: .scale, value: pow(r, 1.6))]; why = "Rz's zero sets how far the crossover is lifted"
             }
         case .srVPerUs, .idcUA:
-            actions = [Self.current(c.design, scale: r)]; why = "SR ≈ I5/Cc and Idc ∝ bias current"
+            // Rz follows 1/gm6 ∝ 1/I so the zero keeps its place against the second pole (PM kept).
+            actions = [Self.current(c.design, scale: r), SizingAction(device: "Rz", param: .value, op: .scale, value: 1 / r)]
+            why = "SR ≈ I5/Cc and Idc ∝ bias current; Rz scaled with 1/gm6"
         case .pmDeg:
             actions = [SizingAction(device: "Rz", param: .value, op: .scale, value: pow(1 / r, 2))]; why = "Rz moves the zero against the second pole"
         case .gainDB:
@@ -241,9 +252,13 @@ public struct ExpertSizingPolicy: SizingPolicy {
         if let key = pending, c.history.last != nil {
             if c.rejected.count == rejectedCount {
                 moveStep[key] = min(2, (moveStep[key] ?? 1) * 1.5)
+                streak += 1
             } else {
                 moveStep[key] = (moveStep[key] ?? 1) / 2
-                improveIndex += 1
+                // A move that had just paid off overshot: bisect it (same move, half the step) before
+                // giving way to the next one.
+                if streak == 0 { improveIndex += 1 }
+                streak = 0
             }
         }
         let list = moves { moveStep[$0] ?? 1 }
