@@ -117,7 +117,7 @@ extension Design {
         // The reference's own two branches run at a quarter of the bias diode's current (M10 four M8
         // fingers wide): they are pure overhead in Idc, and the FoM pays for every µA.
         var ratio = 1.0
-        if devices["M10"] == nil, var m10 = d.devices["M10"], let m8 = d.devices["M8"], m10.l == m8.l {
+        if topology == .structure1, devices["M10"] == nil, var m10 = d.devices["M10"], let m8 = d.devices["M8"], m10.l == m8.l {
             m10.w = 4 * m8.w
             m10.nf = 4 * m8.nf
             d.devices["M10"] = m10
