@@ -8,7 +8,10 @@ final class BSIMLite: Device {
     let name: String
     let location: SourceLocation
     let model: BSIMLiteModel
-    let size: BSIMLiteSize
+    /// The instance's size- and temperature-dependent parameters, kept out of line and read in place by
+    /// the load (a stored struct is copied whenever a method of it is called).
+    private let sizeStorage: UnsafeMutablePointer<BSIMLiteSize>
+    var size: BSIMLiteSize { unsafeAddress { UnsafePointer(sizeStorage) } }
     let type: Double
     let drain: Unknown, gate: Unknown, source: Unknown, bulk: Unknown
     let drainPrime: Unknown, sourcePrime: Unknown
@@ -24,7 +27,6 @@ final class BSIMLite: Device {
     private(set) var von = 0.0, vdsat = 0.0, mode = 1.0
     private(set) var cdrain = 0.0, cd = 0.0, cbs = 0.0, cbd = 0.0
     private(set) var gm = 0.0, gds = 0.0, gmbs = 0.0, gbd = 0.0, gbs = 0.0
-    private(set) var channel: BSIMLiteChannel?
     var s: MOSFETSlots!
     /// Transient state: the gate, drain and bulk charges (each with its current).
     var chargeState = 0
@@ -46,7 +48,8 @@ final class BSIMLite: Device {
         drainArea = instance.ad ?? 0; sourceArea = instance.as ?? 0
         drainPerimeter = instance.pd ?? 0; sourcePerimeter = instance.ps ?? 0
         let size = try model.sized(l: l, w: w, temp: circuit.temperature, instance: name, location: location)
-        self.size = size
+        sizeStorage = .allocate(capacity: 1)
+        sizeStorage.initialize(to: size)
         let rd = model.rsh * (instance.nrd ?? 1), rs = model.rsh * (instance.nrs ?? 1)
         drainConductance = rd > 0 ? m / rd : 0
         sourceConductance = rs > 0 ? m / rs : 0
@@ -67,6 +70,11 @@ final class BSIMLite: Device {
         }
         (vjdm, isEvjdm) = limit(drainSatCurrent)
         (vjsm, isEvjsm) = limit(sourceSatCurrent)
+    }
+
+    deinit {
+        sizeStorage.deinitialize(count: 1)
+        sizeStorage.deallocate()
     }
 
     func bind(_ b: SlotBinder) {
@@ -93,9 +101,9 @@ final class BSIMLite: Device {
                                 sourceVcrit: BSIMConstant.vcrit, drainVcrit: BSIMConstant.vcrit, limited: &limited)
             }
         }
-        evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)
+        let channel = evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)
         if limited { context.limited = true }
-        if let t = context.transient { loadCharges(&context, t) }
+        if let t = context.transient { loadCharges(&context, t, channel) }
 
         // Norton equivalents (ngspice's sign conventions, in circuit polarity), scaled by M.
         let vbd = vbs - vds, vgd = vgs - vds
@@ -127,22 +135,23 @@ final class BSIMLite: Device {
     }
 
     /// Channel and junction currents with their derivatives at device-polarity voltages, per unit M;
-    /// stores them as the device's state.
-    func evaluate(vbs: Double, vgs: Double, vds: Double, gmin: Double) {
+    /// stores them as the device's state and returns the channel evaluation for the charge model.
+    @discardableResult
+    func evaluate(vbs: Double, vgs: Double, vds: Double, gmin: Double) -> BSIMLiteChannel {
         let vbd = vbs - vds, vgd = vgs - vds
         (cbs, gbs) = junction(vbs, isat: sourceSatCurrent, vjm: vjsm, isEvjm: isEvjsm, gmin: gmin)
         (cbd, gbd) = junction(vbd, isat: drainSatCurrent, vjm: vjdm, isEvjm: isEvjdm, gmin: gmin)
         mode = vds >= 0 ? 1 : -1
         let c = mode > 0
-            ? model.channel(size, vgs: vgs, vds: vds, vbs: vbs)
-            : model.channel(size, vgs: vgd, vds: -vds, vbs: vbd)
-        channel = c
+            ? size.channel(vgs: vgs, vds: vds, vbs: vbs)
+            : size.channel(vgs: vgd, vds: -vds, vbs: vbd)
         cdrain = c.ids.v
         gm = c.ids.g; gds = c.ids.d; gmbs = c.ids.b
         von = c.vth.v
         vdsat = c.vdsat.v
         cd = mode * cdrain - cbd
         self.vbs = vbs; self.vgs = vgs; self.vds = vds; self.vbd = vbd
+        return c
     }
 
     func converged(_ context: LoadContext) -> Bool {

@@ -13,13 +13,13 @@ extension BSIMLite {
         var c = SIMD16<Double>(repeating: 0)
     }
 
-    /// The charges at the present device-polarity voltages (vgs, vds, vbs of the last evaluation).
-    func terminalCharges() -> TerminalCharges {
+    /// The charges at the present device-polarity voltages (vgs, vds, vbs of the last evaluation, whose
+    /// channel values are `ch`).
+    func terminalCharges(_ ch: BSIMLiteChannel) -> TerminalCharges {
         var r = TerminalCharges()
         let forward = mode > 0
-        let ch = channel ?? (forward ? model.channel(size, vgs: vgs, vds: vds, vbs: vbs)
-                                     : model.channel(size, vgs: vgs - vds, vds: -vds, vbs: vbd))
-        let q = forward ? model.charges(size, ch, vgs: vgs, vds: vds) : model.charges(size, ch, vgs: vgs - vds, vds: -vds)
+        let q = forward ? size.charges(ch, vgs: vgs, vds: vds)
+                        : size.charges(ch, vgs: vgs - vds, vds: -vds)
         // Physical order: in reverse mode the frame's drain is the physical source.
         @inline(__always) func map(_ i: Int) -> Int { forward ? i : (i == 1 ? 2 : i == 2 ? 1 : i) }
         var charge = SIMD4<Double>(repeating: 0)
@@ -73,14 +73,25 @@ extension BSIMLite {
         if v == 0 { return (0, bottom + side + gateSide) }
         if v < 0 {
             var q = 0.0, c = 0.0
-            @inline(__always) func part(_ cz: Double, _ m: Double, _ pb: Double) {
+            @inline(__always) func part(_ cz: Double, _ m: Double, _ pb: Double, _ arg: Double, _ logArg: Double) {
                 guard cz > 0 else { return }
-                let arg = 1 - v / pb
-                let sarg = Foundation.exp(-m * Foundation.log(arg))
+                let sarg = Foundation.exp(-m * logArg)
                 q += pb * cz * (1 - arg * sarg) / (1 - m)
                 c += cz * sarg
             }
-            part(bottom, model.mj, model.pb); part(side, model.mjsw, model.pbsw); part(gateSide, model.mjswg, model.pbswg)
+            if bottom > 0 {
+                let arg = 1 - v / model.pb
+                part(bottom, model.mj, model.pb, arg, Foundation.log(arg))
+            }
+            // The two sidewalls share their logarithm when their potentials agree (the default PBSWG).
+            let argSide = 1 - v / model.pbsw
+            let logSide = side > 0 || model.pbswg == model.pbsw ? Foundation.log(argSide) : 0
+            part(side, model.mjsw, model.pbsw, argSide, logSide)
+            if gateSide > 0 {
+                let argGate = 1 - v / model.pbswg
+                part(gateSide, model.mjswg, model.pbswg, argGate,
+                     model.pbswg == model.pbsw ? logSide : Foundation.log(argGate))
+            }
             return (q, c)
         }
         let t0 = bottom + side + gateSide
@@ -94,8 +105,8 @@ extension BSIMLite {
 
     /// Stores this point's gate, drain and bulk charges and, while integrating, stamps their companion
     /// models (ag0·C into the matrix, the Norton remainder into the right-hand side).
-    func loadCharges(_ context: inout LoadContext, _ t: IntegrationStep) {
-        let tc = terminalCharges()
+    func loadCharges(_ context: inout LoadContext, _ t: IntegrationStep, _ channel: BSIMLiteChannel) {
+        let tc = terminalCharges(channel)
         let m = self.m
         let now = t.present, k = chargeState
         now[k] = m * tc.q.0; now[k + 2] = m * tc.q.1; now[k + 4] = m * tc.q.3
