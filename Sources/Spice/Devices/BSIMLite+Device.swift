@@ -23,13 +23,15 @@ final class BSIMLite: Device {
     let vjdm: Double, vjsm: Double, isEvjdm: Double, isEvjsm: Double
     let off: Bool
     // State of the last load (ngspice's state0 and instance values), device polarity.
-    private(set) var vbs = 0.0, vgs = 0.0, vds = 0.0, vbd = 0.0
+    var vbs = 0.0, vgs = 0.0, vds = 0.0, vbd = 0.0
     private(set) var von = 0.0, vdsat = 0.0, mode = 1.0
-    private(set) var cdrain = 0.0, cd = 0.0, cbs = 0.0, cbd = 0.0
+    var cdrain = 0.0, cd = 0.0, cbs = 0.0, cbd = 0.0
     private(set) var gm = 0.0, gds = 0.0, gmbs = 0.0, gbd = 0.0, gbs = 0.0
     var s: MOSFETSlots!
     /// Transient state: the gate, drain and bulk charges (each with its current).
     var chargeState = 0
+    /// The last transient load's contributions, replayed when the device is bypassed.
+    var stamp = BSIMLiteStamp()
 
 
     init(name: String, nodes: [Unknown], model: BSIMLiteModel, instance: MOSInstance, circuit: Circuit,
@@ -96,6 +98,7 @@ final class BSIMLite: Device {
             vgs = type * context.voltage(gate, sourcePrime)
             vds = type * context.voltage(drainPrime, sourcePrime)
             if context.mode == .float {
+                if let t = context.transient, bypass(&context, t, vbs: vbs, vgs: vgs, vds: vds) { return }
                 Limiting.mosfet(vgs: &vgs, vds: &vds, vbs: &vbs, oldVgs: self.vgs, oldVds: self.vds,
                                 oldVbs: self.vbs, oldVbd: self.vbd, threshold: von, vt: BSIMConstant.vt0,
                                 sourceVcrit: BSIMConstant.vcrit, drainVcrit: BSIMConstant.vcrit, limited: &limited)
@@ -103,7 +106,7 @@ final class BSIMLite: Device {
         }
         let channel = evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)
         if limited { context.limited = true }
-        if let t = context.transient { loadCharges(&context, t, channel) }
+        if let t = context.transient { loadCharges(&context, t, channel) } else { stamp.charged = false }
 
         // Norton equivalents (ngspice's sign conventions, in circuit polarity), scaled by M.
         let vbd = vbs - vds, vgd = vgs - vds
@@ -120,6 +123,9 @@ final class BSIMLite: Device {
         let gm = self.gm * m, gds = self.gds * m, gmbs = self.gmbs * m, gbd = self.gbd * m, gbs = self.gbs * m
         s.stampConductances(&context, gdr: gdr, gsr: gsr, gm: gm, gds: gds, gmbs: gmbs, gbd: gbd, gbs: gbs,
                             forward: mode >= 0)
+        stamp.ceqbs = ceqbs; stamp.ceqbd = ceqbd; stamp.cdreq = cdreq
+        stamp.gm = gm; stamp.gds = gds; stamp.gmbs = gmbs; stamp.gbd = gbd; stamp.gbs = gbs
+        stamp.forward = mode >= 0
     }
 
     /// One junction's current and conductance (ngspice's BSIM3 diode with IJTH linearization and gmin).
