@@ -6,17 +6,17 @@ struct BSIMLiteCharges {
     var gate: Dual, drain: Dual, source: Dual, bulk: Dual
 }
 
-extension BSIMLiteModel {
+extension BSIMLiteSize {
     /// Intrinsic gate, drain, source and bulk charges (capmod=2 with the XPART partition) at frame voltages
     /// `vgs`, `vds` ≥ 0, given the DC evaluation at the same point (ngspice's `b3ld`, manual ch. 4).
-    func charges(_ s: BSIMLiteSize, _ c: BSIMLiteChannel, vgs vgsValue: Double, vds vdsValue: Double) -> BSIMLiteCharges {
+    func charges(_ c: BSIMLiteChannel, vgs vgsValue: Double, vds vdsValue: Double) -> BSIMLiteCharges {
         let vgs = Dual(vgsValue, g: 1), vds = Dual(vdsValue, d: 1)
         let delta3 = 0.02, delta4 = 0.02
-        let coxWL = cox * s.weffCV * s.leffCV
-        let vbseffCV = c.vbseff.v < 0 ? c.vbseff : s.phi - c.phis
+        let coxWL = cox * self.weffCV * self.leffCV
+        let vbseffCV = c.vbseff.v < 0 ? c.vbseff : self.phi - c.phis
 
         // The charge model's own Vgsteff (NOFF = 1, VOFFCV = 0).
-        let t0n = s.vtm * c.n
+        let t0n = self.vtm * c.n
         let vgstNVt = c.vgst / t0n
         let vgsteff: Dual
         if vgstNVt.v > BSIMConstant.expThreshold {
@@ -28,19 +28,19 @@ extension BSIMLiteModel {
         }
 
         // Accumulation and depletion charges around the zero-bias flat band VFBZB.
-        let vfb = s.vfbzb
+        let vfb = self.vfbzb
         let v3 = vfb - vgs + vbseffCV - delta3
         let root = vfb <= 0 ? sqrt(v3 * v3 - 4 * delta3 * vfb) : sqrt(v3 * v3 + 4 * delta3 * vfb)
         let vfbeff = vfb - 0.5 * (v3 + root)
         let qac0 = coxWL * (vfbeff - vfb)
-        let half = 0.5 * s.k1ox
+        let half = 0.5 * self.k1ox
         let t3 = vgs - vfbeff - vbseffCV - vgsteff
         let t1: Dual
-        if s.k1ox == 0 { t1 = Dual(0) } else if t3.v < 0 { t1 = half + t3 / s.k1ox } else { t1 = sqrt(half * half + t3) }
-        let qsub0 = s.k1ox == 0 ? Dual(0) : coxWL * s.k1ox * (t1 - half)
+        if self.k1ox == 0 { t1 = Dual(0) } else if t3.v < 0 { t1 = half + t3 / self.k1ox } else { t1 = sqrt(half * half + t3) }
+        let qsub0 = self.k1ox == 0 ? Dual(0) : coxWL * self.k1ox * (t1 - half)
 
         // Inversion charge with the smoothed CV saturation voltage.
-        let abulkCV = c.abulk0 * s.abulkCVfactor
+        let abulkCV = c.abulk0 * self.abulkCVfactor
         let vdsatCV = vgsteff / abulkCV
         let v4 = vdsatCV - vds - delta4
         let r4 = sqrt(v4 * v4 + 4 * delta4 * vdsatCV)
@@ -85,9 +85,8 @@ extension BSIMLite {
     /// The capacitances at the present operating point.
     var capacitances: BSIMLiteCapacitances {
         let forward = mode > 0
-        let c = channel ?? (forward ? model.channel(size, vgs: vgs, vds: vds, vbs: vbs)
-                                    : model.channel(size, vgs: vgs - vds, vds: -vds, vbs: vbd))
-        let q = forward ? model.charges(size, c, vgs: vgs, vds: vds) : model.charges(size, c, vgs: vgs - vds, vds: -vds)
+        let c = forward ? size.channel(vgs: vgs, vds: vds, vbs: vbs) : size.channel(vgs: vgs - vds, vds: -vds, vbs: vbd)
+        let q = forward ? size.charges(c, vgs: vgs, vds: vds) : size.charges(c, vgs: vgs - vds, vds: -vds)
         // Frame matrix over (g, d, s, b) of the frame; the source column is minus the sum of the others.
         func row(_ x: Dual) -> [Double] { [x.g, x.d, -(x.g + x.d + x.b), x.b] }
         let frame = [row(q.gate), row(q.drain), row(q.source), row(q.bulk)]

@@ -72,6 +72,7 @@ final class Solver {
         var context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
                                   sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol,
                                   transient: transient?.step)
+        context.vntol = options.vntol
         // Zeroing by memset keeps the pattern; every device re-adds its part.
         matrixStorage.update(repeating: 0)
         rhsStorage.update(repeating: 0)
