@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// BSIM-lite's charges in a transient: the capmod=2 intrinsic charges, the bias-dependent overlap
 /// charges and the bulk junction charges, lumped per terminal as ngspice's b3ld does (gate, drain and
@@ -76,7 +80,7 @@ extension BSIMLite {
             @inline(__always) func part(_ cz: Double, _ m: Double, _ pb: Double) {
                 guard cz > 0 else { return }
                 let arg = 1 - v / pb
-                let sarg = Foundation.exp(-m * Foundation.log(arg))
+                let sarg = Glibc.exp(-m * Glibc.log(arg))
                 q += pb * cz * (1 - arg * sarg) / (1 - m)
                 c += cz * sarg
             }

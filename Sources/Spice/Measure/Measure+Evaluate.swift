@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A measurement's value and the extra fields ngspice prints after it (`at=`, `from=`/`to=`, `targ=`/`trig=`).
 public struct MeasureResult: Sendable {
