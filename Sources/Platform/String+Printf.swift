@@ -28,7 +28,8 @@ extension Substring: PrintfArgument { public var printfValue: PrintfValue { .tex
 extension String {
     /// Formats `arguments` with a C printf `format`, as Foundation's `String(format:)` does for the
     /// conversions this project uses (`%d %i %u %x %X %o %c %e %E %f %F %g %G %a %A %s %@ %%`, with flags,
-    /// width and precision; length modifiers are accepted and ignored).
+    /// width and precision; length modifiers are accepted and ignored). As Foundation's, `%@` writes its
+    /// text whole, ignoring width and precision (`%-3@` does not pad); `%s` follows snprintf.
     ///
     /// Why not `String(format:)`: it is Foundation's, and linking Foundation costs every `miller` process
     /// about 2 ms of start-up (CoreFoundation's constructor, ICU data pages). A conversion without an
@@ -127,7 +128,7 @@ extension String {
             case .double(let x): text = String(x)
             case .text(let s): text = s
             }
-            if spec.count == 1 { out.append(contentsOf: text.utf8); return }
+            if spec.count == 1 || conversion == UInt8(ascii: "@") { out.append(contentsOf: text.utf8); return }
             // Width and precision count bytes, as snprintf's %s does.
             run(spec + [UInt8(ascii: "s")], into: &out) { buffer, size, format in
                 text.withCString { cformat_string(buffer, size, format, $0) }

@@ -28,6 +28,7 @@ final class PrintfTests: XCTestCase {
         XCTAssertEqual(String(printf: "%ld %5d %-5d| %x %X %o %u", 1 << 40, 42, 42, 255, 255, 8, 7),
                        String(format: "%ld %5d %-5d| %x %X %o %u", 1 << 40, 42, 42, 255, 255, 8, 7))
         XCTAssertEqual(String(printf: "%s!", "text"), "text!")
+        XCTAssertEqual(String(printf: "[%-6s|%4s]", "ab", "c"), "[ab    |   c]")
     }
 
     func testMissingArgumentsAreCopiedNotRead() {
