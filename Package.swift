@@ -32,16 +32,20 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels"),
 
         // MARK: - Libraries
-        .target(name: "Spice", dependencies: ["CKLU", "CFormat"], swiftSettings: fast),
+        // What the modules took from Foundation (printf formatting, trimming, locks, threads, standard
+        // streams), on libc: nothing links Foundation, whose start-up (CoreFoundation's constructor, ICU)
+        // cost every `miller` process about 2 ms; FoundationEssentials (JSON, Data, URL) stays.
+        .target(name: "Platform", dependencies: ["CFormat"]),
+        .target(name: "Spice", dependencies: ["CKLU", "CFormat", "Platform"], swiftSettings: fast),
         .target(name: "GGUF", swiftSettings: fast),
-        .target(name: "Infer", dependencies: ["GGUF", "CBLAS", "CKernels"], swiftSettings: fast),
-        .target(name: "Agents", dependencies: ["Spice", "Infer"], swiftSettings: fast),
+        .target(name: "Infer", dependencies: ["GGUF", "CBLAS", "CKernels", "Platform"], swiftSettings: fast),
+        .target(name: "Agents", dependencies: ["Spice", "Infer", "Platform"], swiftSettings: fast),
 
         // MARK: - The executable (argument parsing and printing only)
         .executableTarget(
             name: "miller",
             dependencies: [
-                "Spice", "GGUF", "Infer", "Agents",
+                "Spice", "GGUF", "Infer", "Agents", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // A position-dependent executable needs no start-up relocation of its ~76 000 pointers.
@@ -55,6 +59,7 @@ let package = Package(
                     exclude: ["make-fixtures.py"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InferTests", dependencies: ["Infer", "GGUF", "TestSupport"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Spice
 
 /// The official-method figures read off simulation results (pure functions over arrays, so they can be

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// A sized op-amp: a topology, its bias mode, every device's geometry and the passives.
 ///
@@ -158,7 +163,7 @@ extension Design {
 /// Number formatting for netlists: up to 6 significant digits, no exponent for everyday values.
 func spiceNumber(_ x: Double) -> String {
     if x == x.rounded(), abs(x) < 1e9 { return String(Int(x)) }
-    return String(format: "%.6g", x)
+    return String(printf: "%.6g", x)
 }
 
 extension Design {

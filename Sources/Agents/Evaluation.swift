@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 
 extension Metric: CodingKeyRepresentable {}
 extension Corner: CodingKeyRepresentable {}
@@ -83,7 +89,7 @@ public enum StateFlag: Sendable, Equatable, Codable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .specFailed(let m, let c, let margin):
-            return "\(m.rawValue) fails (margin \(String(format: "%.1f", margin * 100)) %) at \(c.map(\.rawValue).joined(separator: ","))"
+            return "\(m.rawValue) fails (margin \(String(printf: "%.1f", margin * 100)) %) at \(c.map(\.rawValue).joined(separator: ","))"
         case .targetMissed(let m, let v, let t): return "\(m.rawValue) = \(v), target \(t)"
         case .outOfSaturation(let d, let c): return "\(d) out of saturation at \(c.rawValue)"
         case .outputOffCentre(let c, let v): return "open-loop output at \(v) V at \(c.rawValue)"

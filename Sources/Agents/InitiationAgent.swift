@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Why the initiation agent could not turn a sizing script into a design.
 public enum InitiationError: Error, CustomStringConvertible, Sendable, Equatable {

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 import Infer
 
 /// The optimization agent's prompt: a fixed system part (the task and the expert knowledge, so the
@@ -15,7 +20,7 @@ public enum OptimizationPrompt {
 
             """
         for r in ExpertPolicy.rules {
-            let acts = r.actions.map { "\($0.device).\($0.param.rawValue) x\(String(format: "%.2f", $0.value))" }.joined(separator: " + ")
+            let acts = r.actions.map { "\($0.device).\($0.param.rawValue) x\(String(printf: "%.2f", $0.value))" }.joined(separator: " + ")
             s += "- \(acts): \(r.raises ? "raises" : "lowers") \(r.metric.rawValue) (\(r.why)); costs \(r.cost)\n"
         }
         s += """
@@ -37,22 +42,22 @@ public enum OptimizationPrompt {
         }.joined(separator: ", ")
         s += "\nMetrics:"
         for r in c.corners {
-            s += "\n  \(r.corner.rawValue): " + r.metrics.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(String(format: "%.3g", $0.value))" }.joined(separator: ", ")
-            if let v = r.openLoopVout { s += String(format: ", open-loop vout %.2f V", v) }
+            s += "\n  \(r.corner.rawValue): " + r.metrics.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(String(printf: "%.3g", $0.value))" }.joined(separator: ", ")
+            if let v = r.openLoopVout { s += String(printf: ", open-loop vout %.2f V", v) }
         }
-        if let fom = c.evaluation.fom { s += String(format: "\nWorst-corner FoM %.0f", fom) }
+        if let fom = c.evaluation.fom { s += String(printf: "\nWorst-corner FoM %.0f", fom) }
         let flags = c.evaluation.flags.map(\.description)
         s += "\nFlags: " + (flags.isEmpty ? "none" : flags.prefix(8).joined(separator: "; "))
         s += "\nDesign: " + c.design.deviceNames.compactMap { n in
-            c.design.devices[n].map { "\(n) W=\(String(format: "%.3g", $0.w)) L=\(String(format: "%.3g", $0.l))" }
+            c.design.devices[n].map { "\(n) W=\(String(printf: "%.3g", $0.w)) L=\(String(printf: "%.3g", $0.l))" }
         }.joined(separator: ", ")
-        s += String(format: ", Cc=%.3g, Rz=%.3g", c.design.ccPF, c.design.rzKOhm)
-        s += c.design.bias == .ideal ? String(format: ", Ibias=%.3g", c.design.ibiasUA) : String(format: ", R2=%.3g", c.design.r2KOhm)
+        s += String(printf: ", Cc=%.3g, Rz=%.3g", c.design.ccPF, c.design.rzKOhm)
+        s += c.design.bias == .ideal ? String(printf: ", Ibias=%.3g", c.design.ibiasUA) : String(printf: ", R2=%.3g", c.design.r2KOhm)
         if !c.exhausted.isEmpty { s += "\nAt a limit: " + c.exhausted.sorted().joined(separator: ", ") }
         let recent = c.history.suffix(3).filter { !$0.actions.isEmpty }
         if !recent.isEmpty {
             s += "\nRecent moves: " + recent.map { r in
-                r.actions.map { "\($0.device).\($0.param.rawValue) \($0.op.rawValue) \(String(format: "%.3g", $0.value))" }.joined(separator: " + ")
+                r.actions.map { "\($0.device).\($0.param.rawValue) \($0.op.rawValue) \(String(printf: "%.3g", $0.value))" }.joined(separator: " + ")
                     + (c.rejected.contains(r.reasoning) ? " (rejected)" : "")
             }.joined(separator: "; ")
         }

@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 
 /// How a sizing run ended.
 public enum RunStatus: String, Sendable, Codable {
@@ -111,15 +117,15 @@ public final class PlanningAgent {
                             design: design, evaluation: e, simulations: simulations, seconds: seconds)
         trace.append(r)
         let w = e.worst
-        func f(_ m: Metric, _ fmt: String) -> String { w[m].map { String(format: fmt, $0) } ?? "n/a" }
+        func f(_ m: Metric, _ fmt: String) -> String { w[m].map { String(printf: fmt, $0) } ?? "n/a" }
         let fails = e.flags.compactMap { flag -> String? in
             if case .specFailed(let m, _, _) = flag { return m.rawValue }
             if case .targetMissed(let m, _, _) = flag { return "target " + m.rawValue }
             return nil
         }
-        progress(String(format: "[%5.1fs] it %2d  stage %-3@ ", elapsed, iterations, stage.rawValue)
+        progress(String(printf: "[%5.1fs] it %2d  stage %-3@ ", elapsed, iterations, stage.rawValue)
                  + "gain \(f(.gainDB, "%.1f")) dB  GBW \(f(.gbwMHz, "%.1f")) MHz  PM \(f(.pmDeg, "%.1f"))°  SR \(f(.srVPerUs, "%.1f")) V/µs  "
-                 + "Idc \(f(.idcUA, "%.1f")) µA  FoM \(e.fom.map { String(format: "%.0f", $0) } ?? "n/a")"
+                 + "Idc \(f(.idcUA, "%.1f")) µA  FoM \(e.fom.map { String(printf: "%.0f", $0) } ?? "n/a")"
                  + (fails.isEmpty ? "  ok" : "  fails: " + fails.joined(separator: ","))
                  + (accepted ? "" : "  (rejected)")
                  + (plan.map { "  <- " + $0.reasoning.prefix(70) } ?? ""))
@@ -225,7 +231,7 @@ public final class PlanningAgent {
             let (e, corners) = evaluate(design, stage: .realBias, slew: false)
             used += 1
             let measured = corners.first?.biasCurrentUA ?? 0
-            let plan = ActionPlan(reasoning: String(format: "bias current %.2f µA, stage I used %.2f µA: R2 sets it (beta multiplier)", measured, target),
+            let plan = ActionPlan(reasoning: String(printf: "bias current %.2f µA, stage I used %.2f µA: R2 sets it (beta multiplier)", measured, target),
                                   actions: [SizingAction(device: "R2", param: .value, op: .set, value: design.r2KOhm)])
             record(.realBias, plan, [], design, e, seconds: Date().timeIntervalSince(t), simulations: corners.map(\.simulations).reduce(0, +))
             result = (design, e, corners)
@@ -294,7 +300,7 @@ public final class PlanningAgent {
         progress("stage I: ideal bias current, \(PlanningStage.idealBias.corners(of: spec).map(\.rawValue).joined(separator: ",")) only")
         let s1 = fixLoop(initial, stage: .idealBias, maxIterations: third)
         // Stage II: real bias reference matched to stage I's current, then the typical specs again.
-        progress(String(format: "stage II: self-biased reference matched to %.2f µA", s1.design.ibiasUA))
+        progress(String(printf: "stage II: self-biased reference matched to %.2f µA", s1.design.ibiasUA))
         let s2 = matchBias(s1.design)
         var design = s2.design
         var evaluation = s2.evaluation
@@ -316,7 +322,7 @@ public final class PlanningAgent {
             explanation = converged ? "every spec holds in every corner with the guard band; no further move raised the FoM"
                                     : "every spec holds; the budget ended the FoM search"
             if let t = spec.target, let w = evaluation.worst[t.metric], !t.isMet(by: w) {
-                explanation += String(format: "; target %@ = %g not reached (%.4g)", t.metric.rawValue, t.value, w)
+                explanation += String(printf: "; target %@ = %g not reached (%.4g)", t.metric.rawValue, t.value, w)
             }
         } else if !budgetLeft {
             status = .budgetSpent
@@ -346,12 +352,12 @@ public final class PlanningAgent {
                                     guardBand: stage.guardBand, extraFlags: corners.flatMap(\.flags))
         }
         for m in Self.failing(evaluation).sorted() where !conflicts.contains(where: { $0.hasPrefix(m.rawValue) || $0.contains("vs \(m.rawValue)") }) {
-            conflicts.insert(String(format: "%@: still short by %.1f %% after every applicable rule", m.rawValue, -(evaluation.margins[m] ?? 0) * 100))
+            conflicts.insert(String(printf: "%@: still short by %.1f %% after every applicable rule", m.rawValue, -(evaluation.margins[m] ?? 0) * 100))
         }
         // The final figures are the exact (unbanded) spec margins.
         let final = Evaluation(perCorner: evaluation.perCorner, spec: spec, guardBand: 0,
                                extraFlags: evaluation.flags.filter { if case .specFailed = $0 { return false }; if case .targetMissed = $0 { return false }; return true })
-        progress(String(format: "done in %.1f s: %@ (%d iterations, %d simulations)", elapsed, status.rawValue, iterations, simulations))
+        progress(String(printf: "done in %.1f s: %@ (%d iterations, %d simulations)", elapsed, status.rawValue, iterations, simulations))
         return SizingOutcome(design: design, evaluation: final, corners: corners, status: status, explanation: explanation,
                              conflicts: Self.failing(evaluation).isEmpty ? [] : conflicts.sorted(), iterations: iterations,
                              simulations: simulations, policy: policy.name, llm: policy.usage, wallSeconds: elapsed,

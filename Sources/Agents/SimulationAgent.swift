@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Platform
 import Spice
 
 /// A sampled curve for the report's plots: `x` and one or two series over it.
@@ -217,7 +223,7 @@ public struct SimulationAgent: Sendable {
 
 /// Per-index results written from the corner workers.
 final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var storage: [CornerResult?]
     init(count: Int) { storage = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ r: CornerResult) { lock.lock(); storage[i] = r; lock.unlock() }
@@ -226,7 +232,7 @@ final class ResultBox: @unchecked Sendable {
 
 /// A shared work counter for the corner workers.
 final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var n = 0
     func take(below limit: Int) -> Int? {
         lock.lock(); defer { lock.unlock() }

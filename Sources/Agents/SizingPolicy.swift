@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// What the planner asks the optimization agent for.
 public enum PolicyGoal: String, Sendable, Codable {
@@ -120,7 +125,7 @@ public struct ExpertSizingPolicy: SizingPolicy {
                 let hi = centring.filter { $0.offset > 0 }.map(\.w6).min()
                 let next: Double
                 if let lo, let hi, lo < hi { next = (lo * hi).squareRoot() } else { next = worst > 0 ? w6 / 1.6 : w6 * 1.6 }
-                return ActionPlan(reasoning: "open-loop output sits at \(String(format: "%.2f", worst + c.spec.vdd / 2)) V: " +
+                return ActionPlan(reasoning: "open-loop output sits at \(String(printf: "%.2f", worst + c.spec.vdd / 2)) V: " +
                                   "M6 \(worst > 0 ? "sources more" : "sources less") than M7 sinks, so set M6's width to bring it to mid-rail.",
                                   actions: [SizingAction(device: "M6", param: .w, op: .set, value: (next * 100).rounded() / 100)])
             }
@@ -166,7 +171,7 @@ public struct ExpertSizingPolicy: SizingPolicy {
                 cursor[metric] = index
                 lastFix = (metric, margin, index)
                 let rule = rules[index]
-                return ActionPlan(reasoning: "\(metric.rawValue) short by \(String(format: "%.1f", -margin * 100)) %: \(rule.why); costs \(rule.cost).",
+                return ActionPlan(reasoning: "\(metric.rawValue) short by \(String(printf: "%.1f", -margin * 100)) %: \(rule.why); costs \(rule.cost).",
                                   actions: actions)
             }
         }
@@ -205,7 +210,7 @@ public struct ExpertSizingPolicy: SizingPolicy {
         case .cmrrDB, .psrrDB, .noiseUVPerRtHz:
             actions = [SizingAction(device: "M1", param: .w, op: .scale, value: r)]; why = "input pair gm"
         }
-        return ActionPlan(reasoning: "\(t.metric.rawValue) is \(String(format: "%.3g", w)), target \(t.value): \(why).", actions: actions)
+        return ActionPlan(reasoning: "\(t.metric.rawValue) is \(String(printf: "%.3g", w)), target \(t.value): \(why).", actions: actions)
     }
 
     /// FoM = GBW·CL/P: moves that trade spare phase margin, slew and gain for GBW or current. A move
@@ -266,6 +271,6 @@ public struct ExpertSizingPolicy: SizingPolicy {
         let move = list[improveIndex % list.count]
         pending = move.key
         rejectedCount = c.rejected.count
-        return ActionPlan(reasoning: "FoM: " + move.name + String(format: " [step %.2f]", moveStep[move.key] ?? 1), actions: move.actions)
+        return ActionPlan(reasoning: "FoM: " + move.name + String(printf: " [step %.2f]", moveStep[move.key] ?? 1), actions: move.actions)
     }
 }

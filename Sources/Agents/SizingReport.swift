@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 
 /// Writes a run's outputs: the netlist in the challenge's format, report.json, trace.jsonl and
 /// report.html with SVG plots drawn here (metric trajectories, Bode per corner, slew waveform).
@@ -24,26 +30,26 @@ public enum SizingReport {
     /// The sized amplifier as the challenge expects it.
     public static func netlist(_ o: SizingOutcome) -> String {
         "* Miller sizing (\(o.design.topology.rawValue), \(o.policy) policy): \(o.status.rawValue)\n"
-            + (o.evaluation.fom.map { String(format: "* worst-corner FoM %.1f\n", $0) } ?? "")
+            + (o.evaluation.fom.map { String(printf: "* worst-corner FoM %.1f\n", $0) } ?? "")
             + o.design.subcircuit() + "\n"
     }
 
     /// The per-corner metrics table as text (the same layout `scripts/signoff` prints).
     public static func table(_ e: Evaluation, corners: [Corner]) -> String {
         let metrics = Metric.allCases
-        var lines = ["corner " + metrics.map { $0.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined(separator: " ")]
+        var lines = ["corner " + metrics.map { $0.rawValue.padded(toLength: 12) }.joined(separator: " ")]
         var failed: Set<String> = []
         for case .measurementFailed(let m, let c, _) in e.flags { failed.insert("\(c.rawValue) \(m.rawValue)"); failed.insert("worst \(m.rawValue)") }
         func row(_ name: String, _ values: [Metric: Double]) -> String {
-            name.padding(toLength: 7, withPad: " ", startingAt: 0) + metrics.map { m in
+            name.padded(toLength: 7) + metrics.map { m in
                 // A failed measurement reads as such, never as a number (and taints the worst case).
-                (failed.contains("\(name) \(m.rawValue)") ? "FAILED" : values[m].map { String(format: "%.4g", $0) } ?? "n/a")
-                    .padding(toLength: 12, withPad: " ", startingAt: 0)
+                (failed.contains("\(name) \(m.rawValue)") ? "FAILED" : values[m].map { String(printf: "%.4g", $0) } ?? "n/a")
+                    .padded(toLength: 12)
             }.joined(separator: " ")
         }
         for c in corners { lines.append(row(c.rawValue, e.perCorner[c] ?? [:])) }
         lines.append(row("worst", e.worst))
-        lines.append(e.fom.map { String(format: "FoM %.1f", $0) } ?? "FoM n/a")
+        lines.append(e.fom.map { String(printf: "FoM %.1f", $0) } ?? "FoM n/a")
         return lines.joined(separator: "\n")
     }
 
@@ -101,7 +107,7 @@ public enum SizingReport {
     static let palette: [Corner: String] = [.tt: "#1f77b4", .ff: "#d62728", .ss: "#2ca02c", .fs: "#9467bd", .sf: "#ff7f0e"]
 
     static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        s.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")
     }
 
     /// A line chart: series of (x, y) points with a colour and label; optional log x and a horizontal mark.
@@ -127,9 +133,9 @@ public enum SizingReport {
         s += "<text x=\"12\" y=\"\(h / 2)\" transform=\"rotate(-90 12 \(h / 2))\" text-anchor=\"middle\">\(escape(yLabel))</text>"
         for k in 0...4 {
             let yv = y0 + Double(k) / 4 * (y1 - y0)
-            s += "<text x=\"\(left - 4)\" y=\"\(py(yv) + 4)\" text-anchor=\"end\">\(String(format: "%.3g", yv))</text>"
+            s += "<text x=\"\(left - 4)\" y=\"\(py(yv) + 4)\" text-anchor=\"end\">\(String(printf: "%.3g", yv))</text>"
             let xv = x0 + Double(k) / 4 * (x1 - x0)
-            let label = logX ? String(format: "%.3g", pow(10, xv)) : String(format: "%.3g", xv)
+            let label = logX ? String(printf: "%.3g", pow(10, xv)) : String(printf: "%.3g", xv)
             s += "<text x=\"\(left + Double(k) / 4 * (w - left - right))\" y=\"\(h - bottom + 14)\" text-anchor=\"middle\">\(label)</text>"
         }
         if let mark {
@@ -137,7 +143,7 @@ public enum SizingReport {
         }
         for (i, ser) in series.enumerated() {
             let p = ser.points.filter { $0.0.isFinite && $0.1.isFinite && (!logX || $0.0 > 0) }
-                .map { String(format: "%.1f,%.1f", px($0.0), py(min(max($0.1, y0), y1))) }.joined(separator: " ")
+                .map { String(printf: "%.1f,%.1f", px($0.0), py(min(max($0.1, y0), y1))) }.joined(separator: " ")
             s += "<polyline fill=\"none\" stroke=\"\(ser.color)\" stroke-width=\"1.5\" points=\"\(p)\"/>"
             s += "<text x=\"\(w - right - 4)\" y=\"\(top + 12 + Double(i) * 12)\" text-anchor=\"end\" fill=\"\(ser.color)\">\(escape(ser.label))</text>"
         }
@@ -148,9 +154,9 @@ public enum SizingReport {
         let corners = spec.corners
         var body = "<h1>Miller sizing report</h1>"
         body += "<p>Policy <b>\(o.policy)</b>, topology \(o.design.topology.rawValue), status <b>\(o.status.rawValue)</b>: \(escape(o.explanation)).</p>"
-        body += String(format: "<p>%d iterations, %d simulations, %.1f s wall", o.iterations, o.simulations, o.wallSeconds)
+        body += String(printf: "<p>%d iterations, %d simulations, %.1f s wall", o.iterations, o.simulations, o.wallSeconds)
         if o.llm.calls > 0 {
-            body += String(format: "; %d LLM calls, %d tokens generated, %.1f s in the LLM", o.llm.calls, o.llm.generatedTokens, o.llm.seconds)
+            body += String(printf: "; %d LLM calls, %d tokens generated, %.1f s in the LLM", o.llm.calls, o.llm.generatedTokens, o.llm.seconds)
         }
         body += ".</p>"
         if !o.unavailable.isEmpty {
@@ -189,7 +195,7 @@ public enum SizingReport {
         body += "<h2>Netlist</h2><pre>\(escape(netlist(o)))</pre>"
         body += "<h2>Iterations</h2><table border=\"1\" cellspacing=\"0\" cellpadding=\"3\"><tr><th>#</th><th>stage</th><th>agent</th><th>reasoning</th><th>FoM</th></tr>"
         for r in o.trace {
-            body += "<tr><td>\(r.iteration)</td><td>\(r.stage.rawValue)</td><td>\(r.agent)</td><td>\(escape(r.reasoning))</td><td>\(r.evaluation?.fom.map { String(format: "%.0f", $0) } ?? "")</td></tr>"
+            body += "<tr><td>\(r.iteration)</td><td>\(r.stage.rawValue)</td><td>\(r.agent)</td><td>\(escape(r.reasoning))</td><td>\(r.evaluation?.fom.map { String(printf: "%.0f", $0) } ?? "")</td></tr>"
         }
         body += "</table>"
         return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Miller sizing report</title></head><body style=\"font-family:sans-serif;max-width:1100px\">\(body)</body></html>\n"

@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 
 /// Why a run could not start.
 public enum SizingRunError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -20,7 +26,7 @@ public enum SizingRunError: Error, CustomStringConvertible, Sendable, Equatable 
 extension Target {
     /// Parses `metric=value` (as `--target gbw_mhz=30` gives it), ±5 % tolerance.
     public static func parse(_ text: String) throws(SizingRunError) -> Target {
-        let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
         guard parts.count == 2, let m = Metric(rawValue: parts[0]), let v = Double(parts[1]), v.isFinite, v > 0 else {
             throw .badTarget(text)
         }
@@ -38,8 +44,8 @@ public enum SizingRun {
         let script = InitiationAgent.expertScript(spec.topology)
         let initial: Design
         do { initial = try InitiationAgent.design(script: script, spec: spec) } catch { throw .initiation(error) }
-        progress("initiation: \(initial.deviceNames.compactMap { n in initial.devices[n].map { "\(n) \(String(format: "%.3g/%.3g", $0.w, $0.l))" } }.joined(separator: ", "))"
-                 + String(format: ", Cc %.3g pF, Rz %.3g kΩ, Ibias %.3g µA", initial.ccPF, initial.rzKOhm, initial.ibiasUA))
+        progress("initiation: \(initial.deviceNames.compactMap { n in initial.devices[n].map { "\(n) \(String(printf: "%.3g/%.3g", $0.w, $0.l))" } }.joined(separator: ", "))"
+                 + String(printf: ", Cc %.3g pF, Rz %.3g kΩ, Ibias %.3g µA", initial.ccPF, initial.rzKOhm, initial.ibiasUA))
         var simulation = SimulationAgent(library: library, spec: spec, threads: threads)
         simulation.slewMaxStep = slewMaxStep
         let planner = PlanningAgent(spec: spec, simulation: simulation, policy: policy, progress: progress)

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Spice
 
 /// The sandboxed arithmetic language the initiation agent writes sizing equations in.
@@ -199,7 +203,7 @@ struct ScriptParser {
         try enter(); defer { depth -= 1 }
         let exponent = try unary()
         if base == 0 && exponent < 0 { throw .divisionByZero(line: line) }
-        return try finite(Foundation.pow(base, exponent), "a power")
+        return try finite(Glibc.pow(base, exponent), "a power")
     }
 
     mutating func primary() throws(SizingScriptError) -> Double {
@@ -279,8 +283,8 @@ struct ScriptParser {
             let v: Double
             switch f {
             case "sqrt": v = x.squareRoot()
-            case "ln": v = Foundation.log(x)
-            case "exp": v = Foundation.exp(x)
+            case "ln": v = Glibc.log(x)
+            case "exp": v = Glibc.exp(x)
             default: v = Swift.abs(x)
             }
             return try finite(v, "\(f)(\(x))")

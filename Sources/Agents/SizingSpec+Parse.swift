@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
 
 /// Why a spec file was rejected; every case names the field (dotted path) and, where known, its line.
 public enum SpecError: Error, CustomStringConvertible, Sendable, Equatable {

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
 
 /// Throughput measurements in the manner of llama-bench: prompt processing (one batch of `n`
 /// tokens from an empty cache) and generation (`n` single-token steps from an empty cache), each

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// A rule on the bytes a model may generate, checked token by token.
 ///
@@ -117,7 +122,7 @@ public struct ConstraintMasker: Sendable {
 /// Recently computed masks by constraint state (small, thread-safe, cleared when full).
 final class MaskCache: @unchecked Sendable {
     private var entries: [AnyHashable: [Bool]] = [:]
-    private let lock = NSLock()
+    private let lock = Lock()
     private let limit = 64
 
     func lookup(_ key: AnyHashable) -> [Bool]? {

@@ -1,5 +1,9 @@
 import CKernels
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The numeric kernels of the forward pass: AVX2 (C, `CKernels`) where the CPU has it, plain
 /// Swift loops otherwise. Both paths compute the same quantities in the same order per block.

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension RunState {
     /// One matrix product of a batched matmul dispatch: `out[t·matrix.rows + r]`.

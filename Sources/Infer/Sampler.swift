@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// How the next token is picked from the logits.
 public struct SamplerSettings: Sendable, Equatable {

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 import Synchronization
 
 /// A fixed set of worker threads that share each job's chunks, the calling thread taking part.
@@ -18,9 +23,7 @@ final class ThreadPool: @unchecked Sendable {
         state = PoolState()
         for index in 1..<count {
             let state = self.state
-            let thread = Thread { state.workerLoop(index: index) }
-            thread.stackSize = 1 << 20
-            thread.start()
+            startThread(stackSize: 1 << 20) { state.workerLoop(index: index) }
         }
     }
 
@@ -54,7 +57,7 @@ private final class PoolState: @unchecked Sendable {
     let finished = Atomic<Int>(0)
     let sleepers = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
-    let condition = NSCondition()
+    let condition = Condition()
     // Written by the caller before `ticket` is published; read by workers after a successful claim.
     var job: ((Int, Int) -> Void)?
     var generation: UInt64 = 0

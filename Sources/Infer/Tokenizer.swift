@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// Errors raised while building a tokenizer from model metadata.
 public enum TokenizerError: Error, CustomStringConvertible, Equatable {
@@ -186,7 +191,7 @@ public struct Tokenizer: Sendable {
 /// A bounded, thread-safe cache of BPE results per word.
 final class WordCache: @unchecked Sendable {
     private var entries: [[UInt8]: [Int32]] = [:]
-    private let lock = NSLock()
+    private let lock = Lock()
     private let limit = 200_000
 
     func lookup(_ word: [UInt8]) -> [Int32]? {

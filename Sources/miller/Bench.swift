@@ -1,5 +1,11 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 import Infer
 
 /// `miller bench`: prompt-processing and generation throughput, as llama-bench reports them.
@@ -18,24 +24,25 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "New tokens after the shared prefix in --prefix-reuse.") var suffix = 50
 
     func run() throws {
+        let fileName = model.split(separator: "/").last.map(String.init) ?? model
         let t0 = Date()
         let loaded = try Model(path: model)
         let loadSeconds = Date().timeIntervalSince(t0)
         let c = loaded.config
-        FileHandle.standardError.write(Data(String(format: "loaded %@ in %.3f s (%d layers, width %d, vocab %d)\n",
-            (model as NSString).lastPathComponent, loadSeconds, c.layerCount, c.embeddingLength, c.vocabularySize).utf8))
+        StandardStreams.writeError(String(printf: "loaded %@ in %.3f s (%d layers, width %d, vocab %d)\n",
+            fileName, loadSeconds, c.layerCount, c.embeddingLength, c.vocabularySize))
         let results = try Benchmark.run(model: loaded, promptTokens: prompt, generatedTokens: generate,
                                         threads: threads, repetitions: repetitions)
         print("| model | threads | test | t/s |")
         print("| --- | ---: | ---: | ---: |")
         for r in results {
-            print(String(format: "| %@ | %d | %@ | %.2f ± %.2f |", (model as NSString).lastPathComponent,
+            print(String(printf: "| %@ | %d | %@ | %.2f ± %.2f |", fileName,
                          threads, r.name, r.mean, r.standardDeviation))
         }
             if prefixReuse > 0 {
             let (first, second) = try Benchmark.prefixReuse(model: loaded, prefix: prefixReuse, suffix: suffix,
                                                             threads: threads)
-            print(String(format: "prefix reuse: %d+%d tokens cold %.3f s; same %d-token prefix + %d new tokens %.3f s",
+            print(String(printf: "prefix reuse: %d+%d tokens cold %.3f s; same %d-token prefix + %d new tokens %.3f s",
                          prefixReuse, suffix, first, prefixReuse, suffix, second))
         }
     }

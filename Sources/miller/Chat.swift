@@ -1,5 +1,11 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 import Infer
 
 /// `miller chat`: an interactive conversation, streamed; the KV cache carries over between turns.
@@ -18,21 +24,20 @@ struct Chat: ParsableCommand {
         let template = ChatTemplate.forModel(model.file) ?? .chatML
         let session = try Session(model: model, contextLength: options.context, threads: options.threads)
         var messages: [ChatMessage] = system.map { [.system($0)] } ?? []
-        let out = FileHandle.standardOutput
-        logLine("chatting with \(options.model); empty line or EOF ends")
+                logLine("chatting with \(options.model); empty line or EOF ends")
         while true {
-            out.write(Data("> ".utf8))
+            StandardStreams.writeOutput("> ")
             guard let line = readLine(), !line.isEmpty else { break }
             messages.append(.user(line))
             let prompt = tokenizer.encode(template.render(messages, addGenerationPrompt: true))
             let result = try session.generate(
                 prompt: prompt, tokenizer: tokenizer,
                 options: TextGenerationOptions(maxTokens: count, sampler: options.samplerSettings),
-                onText: { out.write(Data($0.utf8)) })
-            out.write(Data("\n".utf8))
+                onText: { StandardStreams.writeOutput($0) })
+            StandardStreams.writeOutput("\n")
             messages.append(.assistant(result.text))
             let s = result.stats
-            logLine(String(format: "[reused %d prompt tokens, evaluated %d at %.1f t/s, generated %d at %.1f t/s]",
+            logLine(String(printf: "[reused %d prompt tokens, evaluated %d at %.1f t/s, generated %d at %.1f t/s]",
                        s.reusedPromptTokens, s.evaluatedPromptTokens, s.promptTokensPerSecond,
                        s.generatedTokens, s.generationTokensPerSecond))
         }

@@ -1,5 +1,11 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 import Infer
 
 /// Options shared by `generate` and `chat`: model, sampling and threads.
@@ -20,7 +26,7 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-func logLine(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+func logLine(_ text: String) { StandardStreams.writeError(text + "\n") }
 
 /// `miller generate`: one completion, the text alone on stdout.
 struct Generate: ParsableCommand {
@@ -39,7 +45,7 @@ struct Generate: ParsableCommand {
         let t0 = Date()
         let model = try Model(path: options.model)
         let tokenizer = try Tokenizer(gguf: model.file)
-        logLine(String(format: "loaded %@ in %.3f s", options.model, Date().timeIntervalSince(t0)))
+        logLine(String(printf: "loaded %@ in %.3f s", options.model, Date().timeIntervalSince(t0)))
         var text = prompt
         if chat {
             var messages: [ChatMessage] = []
@@ -49,14 +55,13 @@ struct Generate: ParsableCommand {
         }
         let tokens = tokenizer.encode(text)
         let session = try Session(model: model, contextLength: options.context, threads: options.threads)
-        let out = FileHandle.standardOutput
-        let result = try session.generate(
+                let result = try session.generate(
             prompt: tokens, tokenizer: tokenizer,
             options: TextGenerationOptions(maxTokens: count, sampler: options.samplerSettings, stopStrings: stop),
-            onText: { out.write(Data($0.utf8)) })
-        out.write(Data("\n".utf8))
+            onText: { StandardStreams.writeOutput($0) })
+        StandardStreams.writeOutput("\n")
         let s = result.stats
-        logLine(String(format: "prompt: %d tokens in %.3f s (%.1f t/s); generated: %d tokens in %.3f s (%.1f t/s); stop: %@",
+        logLine(String(printf: "prompt: %d tokens in %.3f s (%.1f t/s); generated: %d tokens in %.3f s (%.1f t/s); stop: %@",
                    s.evaluatedPromptTokens, s.promptSeconds, s.promptTokensPerSecond, s.generatedTokens,
                    s.generationSeconds, s.generationTokensPerSecond, "\(result.stopReason)"))
     }

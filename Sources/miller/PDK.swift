@@ -1,5 +1,11 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 import Spice
 
 /// `miller pdk fit`: fits BSIM-lite cards to the committed sky130 reference data (or checks them).
@@ -33,7 +39,7 @@ struct PDK: ParsableCommand {
                 }
             }
             let options = PDKFit.Options(iterations: iterations, stride: stride)
-            let log: (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+            let log: (String) -> Void = { StandardStreams.writeOutput($0 + "\n") }
             if check {
                 for line in try PDKPipeline.check(data: data, library: library, corners: corners, devices: devices,
                                                   lengths: lengths, options: options, log: log) {
@@ -73,7 +79,7 @@ struct PDK: ParsableCommand {
                 rates.append(r.perSecond); checksum += r.checksum
             }
             rates.sort()
-            print(String(format: "%@: %.3g evaluations/s (median of %d runs of %d; checksum %.6g)",
+            print(String(printf: "%@: %.3g evaluations/s (median of %d runs of %d; checksum %.6g)",
                          e.name, rates[rates.count / 2], rates.count, points, checksum))
         }
     }

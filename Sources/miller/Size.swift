@@ -1,6 +1,11 @@
 import Agents
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// `miller size --spec FILE`: the multi-stage sizing loop, from spec to netlist and reports.
 struct Size: ParsableCommand {
@@ -41,13 +46,13 @@ struct Size: ParsableCommand {
         print("status: \(outcome.status.rawValue): \(outcome.explanation)")
         for c in outcome.conflicts { print("conflict: \(c)") }
         if !outcome.unavailable.isEmpty { print("unavailable benches: \(outcome.unavailable.map(\.rawValue).joined(separator: ", "))") }
-        print(String(format: "iterations %d, simulations %d, wall %.2f s", outcome.iterations, outcome.simulations, outcome.wallSeconds)
-              + (outcome.llm.calls > 0 ? String(format: ", LLM %d calls, %d tokens, %.1f s, %d fallbacks", outcome.llm.calls,
+        print(String(printf: "iterations %d, simulations %d, wall %.2f s", outcome.iterations, outcome.simulations, outcome.wallSeconds)
+              + (outcome.llm.calls > 0 ? String(printf: ", LLM %d calls, %d tokens, %.1f s, %d fallbacks", outcome.llm.calls,
                                                 outcome.llm.generatedTokens, outcome.llm.seconds, outcome.llm.fallbacks) : ""))
         print("wrote " + paths.joined(separator: ", "))
     }
 
     private func log(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardStreams.writeError(line + "\n")
     }
 }

@@ -1,5 +1,11 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 import GGUF
 import Infer
 
@@ -40,7 +46,7 @@ struct Tokenize: ParsableCommand {
     func run() throws {
         var bytes: [UInt8]
         if stdin {
-            bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            bytes = StandardStreams.readInput()
         } else if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("cannot read file '\(file)'")

@@ -59,3 +59,9 @@ for _ in $(seq "$ROUNDS"); do cpu "$MILLER" --help >> "$work/m"; done
 echo "| \`miller --help\` (start-up alone) | — | $(median < "$work/m") | — |"
 echo
 table raw
+# Load-independent context: binary size and page faults of one run per deck.
+faults() { { perf stat -x, -e page-faults "$@" 2>&1 >/dev/null || true; } | grep page-faults | cut -d, -f1; }
+echo
+echo "Miller binary: $(( $(stat -c %s "$MILLER") / 1000000 )) MB; page faults (ngspice / Miller):" \
+    "opamp_op $(faults "$NGSPICE" -b opamp_op.cir) / $(faults "$MILLER" sim opamp_op.cir)," \
+    "opamp_ac -r $(faults "$NGSPICE" -b -r "$work/n.raw" opamp_ac.cir) / $(faults "$MILLER" sim --binary -r "$work/m.raw" opamp_ac.cir)"

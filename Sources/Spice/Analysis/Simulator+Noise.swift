@@ -201,7 +201,7 @@ extension Simulator {
         do {
             return try frequencies(sweep, reltol: reltol)
         } catch let error as SimulationError {
-            throw SimulationError(error.kind, error.message.replacingOccurrences(of: ".ac", with: ".noise"))
+            throw SimulationError(error.kind, error.message.replacing(".ac", with: ".noise"))
         }
     }
 

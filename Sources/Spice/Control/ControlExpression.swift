@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// An expression of ngspice's control language (`let`, `print`, `meas` operands), parsed from text.
 ///
@@ -201,7 +206,7 @@ struct ControlExpressionParser {
             }
             guard take(")") else { throw error("expected ')' after \(word)(") }
             let raw = String(decoding: bytes[argStart..<(i - 1)], as: UTF8.self)
-            let arguments = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let arguments = raw.split(separator: ",").map { $0.trimmingWhitespace().lowercased() }
             guard (1...2).contains(arguments.count), arguments.allSatisfy({ !$0.isEmpty }) else {
                 throw error("\(word)() needs one or two names")
             }

@@ -1,20 +1,25 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// Number and table formats exactly as ngspice's control commands write them.
 public enum ControlFormat {
     /// `print`: `%e` with one digit fewer for negatives, so every value is 12 characters.
     public static func printValue(_ x: Double) -> String {
-        String(format: x < 0 ? "%.5e" : "%.6e", x)
+        String(printf: x < 0 ? "%.5e" : "%.6e", x)
     }
 
     /// `$&name` substitution: six significant digits, `%G`.
     public static func echo(_ x: Double) -> String {
-        String(format: "%.6G", x)
+        String(printf: "%.6G", x)
     }
 
     /// Measure results: `%e`.
     public static func measureValue(_ x: Double) -> String {
-        String(format: "%e", x)
+        String(printf: "%e", x)
     }
 
     /// ngspice's display name of a stored vector: `v(out)` shows as `out`, `i(v1)` as `v1#branch`.
@@ -33,17 +38,25 @@ public enum ControlFormat {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 
+    /// `Mon Nov 3 10:45:43  2026`, local time, as ngspice dates a `print` table.
+    static func dateString() -> String {
+        // strftime in the C locale (miller never calls setlocale); Foundation's DateFormatter would load ICU.
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%a %b %-d %H:%M:%S  %Y", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// `print` of vectors longer than one point: ngspice's paged table with the scale as first column.
     static func columns(_ items: [ControlVector], scale: Vector?, title: String, plotTitle: String) -> String {
         let indent = String(repeating: " ", count: max(0, (80 - title.count) / 2))
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE MMM d HH:mm:ss  yyyy"
         let dashes = String(repeating: "-", count: 80)
         var header = padded("Index", 8)
         if let scale { header += padded(displayName(scale.name), 16) }
         for v in items { header += padded(v.name, v.isComplex ? 32 : 16) }
-        var out = "\(indent)\(title)\n\(indent)\(plotTitle)  \(formatter.string(from: Date()))\n\(dashes)\n\(header)\n\(dashes)\n"
+        var out = "\(indent)\(title)\n\(indent)\(plotTitle)  \(dateString())\n\(dashes)\n\(header)\n\(dashes)\n"
         let scaleValues = scale.map(reals) ?? []
         let rows = max(scaleValues.count, items.map(\.count).max() ?? 0)
         for r in 0..<rows {

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 extension ControlSession {
     /// Commands the interpreter knows; anything else is rejected before the block starts running.
@@ -22,7 +27,7 @@ extension ControlSession {
 
     /// The lowercased command word of a line, nil for blank lines and comments.
     static func commandWord(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
         guard let first = trimmed.first, first != "*", first != "#" else { return nil }
         return String(trimmed.prefix { !$0.isWhitespace }).lowercased()
     }
@@ -30,8 +35,8 @@ extension ControlSession {
     /// Runs one control line.
     public func execute(_ text: String, location: SourceLocation? = nil) throws {
         guard let word = ControlSession.commandWord(text) else { return }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let rest = String(trimmed.dropFirst(word.count)).trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
+        let rest = String(trimmed.dropFirst(word.count)).trimmingWhitespace()
         switch word {
         case "run":
             for analysis in ControlSession.runOrder(deck.analyses) { try perform(analysis, location: location) }
@@ -138,7 +143,7 @@ extension ControlSession {
 
     func set(_ text: String) {
         // `set a=b c = d e`: join spaced '=' first.
-        let joined = text.replacingOccurrences(of: #"\s*=\s*"#, with: "=", options: .regularExpression)
+        let joined = Self.joiningEquals(text)
         for word in words(joined) {
             if let eq = word.firstIndex(of: "=") {
                 var value = String(word[word.index(after: eq)...])
@@ -185,7 +190,7 @@ extension ControlSession {
 
     func letCommand(_ text: String) throws {
         guard let eq = text.firstIndex(of: "=") else { throw ControlError(.syntax, "let needs 'name = expression'") }
-        let name = text[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+        let name = text[..<eq].trimmingWhitespace().lowercased()
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "_#.".contains($0) }),
               name.first!.isLetter || name.first == "_" else {
             throw ControlError(.syntax, "let: bad vector name '\(name)'")
@@ -246,7 +251,7 @@ extension ControlSession {
             var rest = text[text.index(after: index)...]
             let append = rest.first == ">"
             if append { rest = rest.dropFirst() }
-            let file = rest.trimmingCharacters(in: .whitespaces)
+            let file = rest.trimmingWhitespace()
             return (body, file.isEmpty ? nil : file, append)
         }
         return (text, nil, false)
@@ -254,15 +259,38 @@ extension ControlSession {
 
     func writeText(_ text: String, to file: String, append: Bool) throws {
         let target = path(file)
-        if append, let handle = FileHandle(forWritingAtPath: target) {
-            defer { try? handle.close() }
-            handle.seekToEndOfFile()
-            handle.write(Data(text.utf8))
-            return
+        // open(2)/write(2): FileHandle is Foundation's, whose start-up cost every `miller` process would pay.
+        let fd = open(target, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0o644)
+        guard fd >= 0 else { throw ControlError(.io, "cannot write '\(target)'") }
+        defer { close(fd) }
+        var text = text
+        let complete = text.withUTF8 { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
         }
-        guard FileManager.default.createFile(atPath: target, contents: Data(text.utf8)) else {
-            throw ControlError(.io, "cannot write '\(target)'")
+        guard complete else { throw ControlError(.io, "cannot write '\(target)'") }
+    }
+
+    /// `a = b` with the blanks around every `=` removed (`set`, `compose`).
+    static func joiningEquals(_ text: String) -> String {
+        var out: [Character] = []
+        for c in text {
+            if c == "=" {
+                while let last = out.last, last.isWhitespace { out.removeLast() }
+                out.append(c)
+            } else if c.isWhitespace, out.last == "=" {
+                continue
+            } else {
+                out.append(c)
+            }
         }
+        return String(out)
     }
 
     /// Splits a list of expressions written one after another (`print a b[2] v(x)-v(y)`).
@@ -273,7 +301,7 @@ extension ControlSession {
         while !parser.atEnd {
             let start = parser.i
             let expression = try parser.expression(depth: 0)
-            let source = String(decoding: parser.bytes[start..<parser.i], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let source = String(decoding: parser.bytes[start..<parser.i], as: UTF8.self).trimmingWhitespace()
             result.append((expression, source))
             parser.skipSpace()
             if parser.peek() == 44 { parser.i += 1; parser.skipSpace() } // tolerate commas between items
@@ -283,7 +311,7 @@ extension ControlSession {
 
     func printCommand(_ text: String, output emit: (String) -> Void) throws {
         var items: [ControlVector] = []
-        let lowered = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let lowered = text.trimmingWhitespace().lowercased()
         if lowered == "all" || lowered.isEmpty {
             let plot = plots[current]
             let scale = scale(ofPlot: current)
@@ -312,7 +340,7 @@ extension ControlSession {
     }
 
     func composeCommand(_ text: String) throws {
-        let normalized = text.replacingOccurrences(of: #"\s*=\s*"#, with: "=", options: .regularExpression)
+        let normalized = Self.joiningEquals(text)
         var w = words(normalized)
         guard !w.isEmpty else { throw ControlError(.syntax, "compose needs a vector name") }
         let name = w.removeFirst().lowercased()
@@ -344,9 +372,9 @@ extension ControlSession {
                 guard start > 0, stop >= start, perDecade >= 1, perDecade <= 1e6 else {
                     throw ControlError(.syntax, "compose \(name): dec= needs 0 < start <= stop")
                 }
-                let n = Int((Foundation.log10(stop / start) * perDecade * (1 + 1e-12)).rounded(.down)) + 1
+                let n = Int((Glibc.log10(stop / start) * perDecade * (1 + 1e-12)).rounded(.down)) + 1
                 guard n <= 1_000_000 else { throw ControlError(.syntax, "compose \(name): more than 1000000 points") }
-                values = (0..<n).map { start * Foundation.pow(10, Double($0) / perDecade) }
+                values = (0..<n).map { start * Glibc.pow(10, Double($0) / perDecade) }
             } else {
                 throw ControlError(.syntax, "compose \(name): needs step=, lin= or dec=")
             }
@@ -361,7 +389,7 @@ extension ControlSession {
         let vectors = try ControlSession.expressions(w.joined(separator: " ")).map { try evaluate($0.0) }
         let rows = vectors.map(\.count).max() ?? 0
         var out = ""
-        func field(_ x: Double) -> String { String(format: "% .8e ", x) }
+        func field(_ x: Double) -> String { String(printf: "% .8e ", x) }
         for r in 0..<rows {
             for v in vectors where r < v.count {
                 if let s = v.scale, case let values = ControlFormat.reals(s), r < values.count { out += field(values[r]) }

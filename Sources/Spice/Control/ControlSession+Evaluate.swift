@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 extension ControlSession {
     /// Evaluates an expression against the current plot (plot-qualified names reach other plots).
@@ -9,7 +14,7 @@ extension ControlSession {
     /// Parses and evaluates expression text against the current plot.
     public func evaluate(_ text: String) throws -> ControlVector {
         var value = try evaluate(try ControlExpression.parse(text))
-        value.name = text.trimmingCharacters(in: .whitespaces)
+        value.name = text.trimmingWhitespace()
         return value
     }
 
@@ -172,7 +177,7 @@ enum ControlMath {
                 case "*": re[k] = x * y
                 case "/": re[k] = x / y
                 case "%": re[k] = x.truncatingRemainder(dividingBy: y)
-                default: re[k] = Foundation.pow(x, y)
+                default: re[k] = Glibc.pow(x, y)
                 }
             }
             return ControlVector(name: op, re: re, type: a.type, scale: scale)
@@ -193,9 +198,9 @@ enum ControlMath {
             case "%": throw ControlError(.syntax, "'%' needs real operands")
             default:
                 // z^w = exp(w ln z)
-                let lnz = (Foundation.log((x.0 * x.0 + x.1 * x.1).squareRoot()), atan2(x.1, x.0))
+                let lnz = (Glibc.log((x.0 * x.0 + x.1 * x.1).squareRoot()), atan2(x.1, x.0))
                 let p = (y.0 * lnz.0 - y.1 * lnz.1, y.0 * lnz.1 + y.1 * lnz.0)
-                let m = Foundation.exp(p.0)
+                let m = Glibc.exp(p.0)
                 r = (m * cos(p.1), m * sin(p.1))
             }
             re[k] = r.0; im[k] = r.1
@@ -217,7 +222,7 @@ enum ControlMath {
         let mags = (0..<n).map { v.magnitude(at: $0) }
         switch name {
         case "mag", "abs", "vm": return real(mags)
-        case "db": return real(mags.map { 20 * Foundation.log10($0) })
+        case "db": return real(mags.map { 20 * Glibc.log10($0) })
         case "ph", "phase", "vp":
             let factor = degrees ? 180 / Double.pi : 1
             return real((0..<n).map { atan2(v.im?[$0] ?? 0, v.re[$0]) * factor })
@@ -263,12 +268,12 @@ enum ControlMath {
                         re[k] = ((mags[k] + x) / 2).squareRoot()
                         ii[k] = (y < 0 ? -1 : 1) * ((mags[k] - x) / 2).squareRoot()
                     case "exp":
-                        let m = Foundation.exp(x)
+                        let m = Glibc.exp(x)
                         re[k] = m * cos(y); ii[k] = m * sin(y)
                     default:
                         // ngspice 39: `log` is the natural log; complex log10 scales only the real part.
-                        let base = name == "log10" ? Foundation.log(10.0) : 1
-                        re[k] = Foundation.log(mags[k]) / base; ii[k] = atan2(y, x)
+                        let base = name == "log10" ? Glibc.log(10.0) : 1
+                        re[k] = Glibc.log(mags[k]) / base; ii[k] = atan2(y, x)
                     }
                 }
                 return complex(re, ii)
@@ -276,23 +281,23 @@ enum ControlMath {
             let f: (Double) -> Double
             switch name {
             case "sqrt": f = { $0.squareRoot() }
-            case "exp": f = { Foundation.exp($0) }
-            case "ln", "log": f = { Foundation.log($0) }
-            default: f = { Foundation.log10($0) }
+            case "exp": f = { Glibc.exp($0) }
+            case "ln", "log": f = { Glibc.log($0) }
+            default: f = { Glibc.log10($0) }
             }
             return real(v.re.map(f))
         case "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh", "floor", "ceil", "sgn", "int":
             let f: (Double) -> Double
             switch name {
-            case "sin": f = { Foundation.sin($0) }
-            case "cos": f = { Foundation.cos($0) }
-            case "tan": f = { Foundation.tan($0) }
-            case "atan": f = { Foundation.atan($0) }
-            case "sinh": f = { Foundation.sinh($0) }
-            case "cosh": f = { Foundation.cosh($0) }
-            case "tanh": f = { Foundation.tanh($0) }
-            case "floor": f = { Foundation.floor($0) }
-            case "ceil": f = { Foundation.ceil($0) }
+            case "sin": f = { Glibc.sin($0) }
+            case "cos": f = { Glibc.cos($0) }
+            case "tan": f = { Glibc.tan($0) }
+            case "atan": f = { Glibc.atan($0) }
+            case "sinh": f = { Glibc.sinh($0) }
+            case "cosh": f = { Glibc.cosh($0) }
+            case "tanh": f = { Glibc.tanh($0) }
+            case "floor": f = { Glibc.floor($0) }
+            case "ceil": f = { Glibc.ceil($0) }
             case "sgn": f = { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
             default: f = { $0.rounded(.towardZero) }
             }

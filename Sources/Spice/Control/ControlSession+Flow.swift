@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// A control-block line, or a block of them under ngspice's control structures (`if`/`else`/`end`,
 /// `while`, `dowhile`, `repeat`, `foreach`, `break`, `continue`).
@@ -35,7 +40,7 @@ extension ControlSession {
             let line = lines[index]
             index += 1
             guard let word = commandWord(line.text) else { continue }
-            let rest = String(line.text.trimmingCharacters(in: .whitespaces).dropFirst(word.count)).trimmingCharacters(in: .whitespaces)
+            let rest = String(line.text.trimmingWhitespace().dropFirst(word.count)).trimmingWhitespace()
             func body() throws -> [ControlStatement] {
                 let (inner, stop) = try block(lines, &index, opener: line)
                 guard stop == "end" else { throw ControlError(.syntax, "'\(word)' has 'else' but is not an 'if'", location: line.location) }
@@ -121,8 +126,8 @@ extension ControlSession {
     }
 
     private func argument(of line: Card) -> String {
-        let text = line.text.trimmingCharacters(in: .whitespaces)
-        return String(text.drop { !$0.isWhitespace }).trimmingCharacters(in: .whitespaces)
+        let text = line.text.trimmingWhitespace()
+        return String(text.drop { !$0.isWhitespace }).trimmingWhitespace()
     }
 
     /// Runs `body`, giving any error without a location the line's.

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 extension ControlSession {
     /// Measures on a plot; the result is printed (`name = value ...`) and kept for later expressions.
@@ -45,7 +50,7 @@ extension ControlSession {
         let cards = deck.measurements
         guard !cards.isEmpty else { return }
         let parsed = try cards.map { card -> Measure in
-            var text = card.text.trimmingCharacters(in: .whitespaces)
+            var text = card.text.trimmingWhitespace()
             if let word = text.split(separator: " ").first, word.lowercased().hasPrefix(".meas") { text = String(text.dropFirst(word.count)) }
             return try Measure.parse(text, location: card.location)
         }

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// Runs ngspice control-block commands (and `.meas` cards) against a deck, writing what ngspice would
 /// print to a caller-provided sink.
@@ -59,7 +64,7 @@ public final class ControlSession {
         let made = try Simulator(deck: deck)
         // Fitted-range warnings of pdk cards go to stderr, as ngspice prints its model warnings.
         for line in made.warnings where PDKRange.isRangeWarning(line) {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            StandardStreams.writeError(line + "\n")
         }
         simulatorStorage = made
         return made
@@ -137,7 +142,7 @@ public final class ControlSession {
             case .real(let r): guard let x = r.first else { continue }; first = x
             case .complex(let r, _): guard let x = r.first else { continue }; first = x
             }
-            out += ControlFormat.padded(ControlFormat.displayName(vector.name), 30) + " " + String(format: "%15g", first) + "\n"
+            out += ControlFormat.padded(ControlFormat.displayName(vector.name), 30) + " " + String(printf: "%15g", first) + "\n"
         }
         return out + "\n\n"
     }
@@ -175,6 +180,6 @@ public final class ControlSession {
 
     /// Resolves a file name against `directory`.
     func path(_ name: String) -> String {
-        name.hasPrefix("/") ? name : (directory as NSString).appendingPathComponent(name)
+        name.hasPrefix("/") ? name : (directory.hasSuffix("/") ? directory + name : directory + "/" + name)
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A value of the control language: a named real or complex vector, with the scale it was made over.
 public struct ControlVector: Sendable {

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The terminal charges of BSIM3v3.3's capmod=2 (the smooth, charge-conserving model) in the channel
 /// frame, with their derivatives with respect to the frame's Vgs, Vds and Vbs.
@@ -22,7 +26,7 @@ extension BSIMLiteSize {
         if vgstNVt.v > BSIMConstant.expThreshold {
             vgsteff = c.vgst
         } else if vgstNVt.v < -BSIMConstant.expThreshold {
-            vgsteff = t0n * Foundation.log(1 + BSIMConstant.minExp)
+            vgsteff = t0n * Glibc.log(1 + BSIMConstant.minExp)
         } else {
             vgsteff = t0n * log(1 + exp(vgstNVt))
         }
@@ -118,7 +122,7 @@ extension BSIMLite {
             if v == 0 { return bottom + side + gateSide }
             if v < 0 {
                 return parts.reduce(0) { sum, p in
-                    p.0 > 0 ? sum + p.0 * Foundation.exp(-p.1 * Foundation.log(1 - v / p.2)) : sum
+                    p.0 > 0 ? sum + p.0 * Glibc.exp(-p.1 * Glibc.log(1 - v / p.2)) : sum
                 }
             }
             return parts.reduce(0) { $0 + $1.0 + v * $1.0 * $1.1 / $1.2 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A value with its partial derivatives with respect to Vgs, Vds and Vbs: forward-mode differentiation
 /// gives BSIM-lite an exact Jacobian without hand-written derivative chains.
@@ -37,8 +41,8 @@ struct Dual {
 }
 
 @inline(__always) func sqrt(_ x: Dual) -> Dual { let r = x.v.squareRoot(); return x.chain(r, 0.5 / r) }
-@inline(__always) func exp(_ x: Dual) -> Dual { let e = Foundation.exp(x.v); return x.chain(e, e) }
-@inline(__always) func log(_ x: Dual) -> Dual { x.chain(Foundation.log(x.v), 1 / x.v) }
+@inline(__always) func exp(_ x: Dual) -> Dual { let e = Glibc.exp(x.v); return x.chain(e, e) }
+@inline(__always) func log(_ x: Dual) -> Dual { x.chain(Glibc.log(x.v), 1 / x.v) }
 
 /// What one BSIM-lite DC evaluation yields in the device's own frame (source and drain already swapped
 /// for Vds < 0): the channel current with its derivatives and the intermediate quantities the charge

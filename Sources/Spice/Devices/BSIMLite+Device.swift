@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A BSIM-lite MOSFET instance: the analog subset of BSIM3v3.3 (ngspice `level=8 version=3.3.0`) with
 /// exact forward-mode derivatives, ngspice's Newton limiting, bulk junction diodes, optional RSH series

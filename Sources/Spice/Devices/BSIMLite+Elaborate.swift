@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Circuit {
     /// Builds a BSIM-lite instance for a `level=8`/`level=49` card; the card's ignored parameters become one

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Drain-current noise spectral densities of a BSIM-lite instance (A²/Hz), noimod=1.
 public struct BSIMNoiseDensities: Sendable, Equatable {

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The BSIM-lite parameters of one instance geometry at the circuit temperature: binned values, effective
 /// lengths, process-derived quantities (PHI, Xdep0, K1/K2 from NCH and NSUB when absent) and the

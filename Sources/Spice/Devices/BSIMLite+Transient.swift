@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// BSIM-lite's charges in a transient: the capmod=2 intrinsic charges, the bias-dependent overlap
 /// charges and the bulk junction charges, lumped per terminal as ngspice's b3ld does (gate, drain and
@@ -75,22 +79,22 @@ extension BSIMLite {
             var q = 0.0, c = 0.0
             @inline(__always) func part(_ cz: Double, _ m: Double, _ pb: Double, _ arg: Double, _ logArg: Double) {
                 guard cz > 0 else { return }
-                let sarg = Foundation.exp(-m * logArg)
+                let sarg = Glibc.exp(-m * logArg)
                 q += pb * cz * (1 - arg * sarg) / (1 - m)
                 c += cz * sarg
             }
             if bottom > 0 {
                 let arg = 1 - v / model.pb
-                part(bottom, model.mj, model.pb, arg, Foundation.log(arg))
+                part(bottom, model.mj, model.pb, arg, Glibc.log(arg))
             }
             // The two sidewalls share their logarithm when their potentials agree (the default PBSWG).
             let argSide = 1 - v / model.pbsw
-            let logSide = side > 0 || model.pbswg == model.pbsw ? Foundation.log(argSide) : 0
+            let logSide = side > 0 || model.pbswg == model.pbsw ? Glibc.log(argSide) : 0
             part(side, model.mjsw, model.pbsw, argSide, logSide)
             if gateSide > 0 {
                 let argGate = 1 - v / model.pbswg
                 part(gateSide, model.mjswg, model.pbswg, argGate,
-                     model.pbswg == model.pbsw ? logSide : Foundation.log(argGate))
+                     model.pbswg == model.pbsw ? logSide : Glibc.log(argGate))
             }
             return (q, c)
         }

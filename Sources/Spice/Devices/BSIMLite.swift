@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A BSIM3v3.3 (`level=8`/`level=49`) model card reduced to the analog-relevant subset that BSIM-lite
 /// implements, with the BSIM3v3.3 manual's defaults (as ngspice 39's `b3set` applies them).

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// A measurement's value and the extra fields ngspice prints after it (`at=`, `from=`/`to=`, `targ=`/`trig=`).
 public struct MeasureResult: Sendable {
@@ -11,7 +16,7 @@ public struct MeasureResult: Sendable {
 
     /// The line ngspice prints: `name                =  value extras...`.
     public var line: String {
-        func text(_ x: Double) -> String { short ? String(format: "%.5e", x) : ControlFormat.measureValue(x) }
+        func text(_ x: Double) -> String { short ? String(printf: "%.5e", x) : ControlFormat.measureValue(x) }
         var s = ControlFormat.padded(name, 20) + (short ? "=   " : "=  ") + text(value)
         for (key, x) in extras { s += " \(key)=  \(text(x))" }
         return s

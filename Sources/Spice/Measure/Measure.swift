@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// One `.meas` card or control-block `meas` command, parsed: which analysis, the result's name and
 /// what to measure.
@@ -53,7 +58,7 @@ public struct Measure: Sendable {
     /// Parses the text after `.meas`/`meas`: `analysis name kind ...`.
     public static func parse(_ text: String, location: SourceLocation? = nil) throws -> Measure {
         func fail(_ message: String) -> ControlError {
-            ControlError(.syntax, "meas \(text.trimmingCharacters(in: .whitespaces)): \(message)", location: location)
+            ControlError(.syntax, "meas \(text.trimmingWhitespace()): \(message)", location: location)
         }
         var tokens = try tokenize(text, fail: fail)
         guard tokens.count >= 3 else { throw fail("needs 'analysis name measurement ...'") }
@@ -111,7 +116,7 @@ public struct Measure: Sendable {
         }
         guard p.atEnd else { throw fail("unexpected '\(p.tokens[p.index...].joined(separator: " "))'") }
         return Measure(analysis: analysis, name: name, spec: spec,
-                           text: text.trimmingCharacters(in: .whitespaces), location: location)
+                           text: text.trimmingWhitespace(), location: location)
     }
 
     /// Words split at top-level blanks, with `=` its own token; quotes keep their contents together.

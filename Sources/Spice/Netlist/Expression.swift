@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A parsed arithmetic expression in ngspice's parameter language.
 ///
@@ -117,7 +121,7 @@ public struct Expression: Sendable, CustomStringConvertible {
             case .mod:
                 guard y != 0 else { throw NetlistError("division by zero in '\(text)'") }
                 return fmod(x, y)
-            case .pow: return Foundation.pow(x, y)
+            case .pow: return Glibc.pow(x, y)
             case .lt: return x < y ? 1 : 0
             case .gt: return x > y ? 1 : 0
             case .le: return x <= y ? 1 : 0
@@ -147,34 +151,34 @@ public struct Expression: Sendable, CustomStringConvertible {
     static func apply(_ f: String, _ a: [Double], _ text: String) throws -> Double {
         switch f {
         case "sqrt": return a[0].squareRoot()
-        case "exp": return Foundation.exp(a[0])
+        case "exp": return Glibc.exp(a[0])
         // ngspice's `log` is the natural logarithm.
-        case "ln", "log": return Foundation.log(a[0])
-        case "log10": return Foundation.log10(a[0])
+        case "ln", "log": return Glibc.log(a[0])
+        case "log10": return Glibc.log10(a[0])
         case "abs": return Swift.abs(a[0])
         case "int": return a[0].rounded(.towardZero)
         case "nint": return a[0].rounded(.toNearestOrEven)
         case "floor": return a[0].rounded(.down)
         case "ceil": return a[0].rounded(.up)
-        case "sin": return Foundation.sin(a[0])
-        case "cos": return Foundation.cos(a[0])
-        case "tan": return Foundation.tan(a[0])
-        case "asin": return Foundation.asin(a[0])
-        case "acos": return Foundation.acos(a[0])
-        case "atan": return Foundation.atan(a[0])
-        case "sinh": return Foundation.sinh(a[0])
-        case "cosh": return Foundation.cosh(a[0])
-        case "tanh": return Foundation.tanh(a[0])
-        case "asinh": return Foundation.asinh(a[0])
-        case "acosh": return Foundation.acosh(a[0])
-        case "atanh": return Foundation.atanh(a[0])
+        case "sin": return Glibc.sin(a[0])
+        case "cos": return Glibc.cos(a[0])
+        case "tan": return Glibc.tan(a[0])
+        case "asin": return Glibc.asin(a[0])
+        case "acos": return Glibc.acos(a[0])
+        case "atan": return Glibc.atan(a[0])
+        case "sinh": return Glibc.sinh(a[0])
+        case "cosh": return Glibc.cosh(a[0])
+        case "tanh": return Glibc.tanh(a[0])
+        case "asinh": return Glibc.asinh(a[0])
+        case "acosh": return Glibc.acosh(a[0])
+        case "atanh": return Glibc.atanh(a[0])
         case "sgn": return a[0] > 0 ? 1 : (a[0] < 0 ? -1 : 0)
         case "min": return a.min()!
         case "max": return a.max()!
-        case "pow": return Foundation.pow(a[0], a[1])
+        case "pow": return Glibc.pow(a[0], a[1])
         // ngspice's pwr(x, y) is |x|^y (pwr(-2, 3) = 8 in ngspice 39).
-        case "pwr": return Foundation.pow(Swift.abs(a[0]), a[1])
-        case "atan2": return Foundation.atan2(a[0], a[1])
+        case "pwr": return Glibc.pow(Swift.abs(a[0]), a[1])
+        case "atan2": return Glibc.atan2(a[0], a[1])
         case "ternary_fcn": return a[0] != 0 ? a[1] : a[2]
         case "agauss", "gauss", "aunif", "unif": return a[0]
         default: throw NetlistError("unknown function '\(f)' in '\(text)'")

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Elaborator {
     static let sourceKeywords: Set<String> = ["dc", "ac", "pulse", "sin", "pwl", "exp", "sffm", "am", "trnoise",
@@ -121,7 +125,7 @@ extension Elaborator {
         case .sin(let v):
             let vo = v[0] ?? 0, va = v.count > 1 ? (v[1] ?? 0) : 0
             let phase = v.count > 5 ? (v[5] ?? 0) : 0
-            return vo + va * Foundation.sin(phase * Double.pi / 180)
+            return vo + va * Glibc.sin(phase * Double.pi / 180)
         case .exp(let v): return v[0] ?? 0
         case .pwl(let points, _, _): return points.first?.value ?? 0
         }

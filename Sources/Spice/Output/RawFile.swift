@@ -4,7 +4,12 @@ import Glibc
 import Darwin
 #endif
 import CFormat
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// Reads and writes ngspice's raw file format, ascii and binary, as ngspice 39 lays it out.
 ///
@@ -51,13 +56,10 @@ public enum RawFile {
 
     /// Reads every plot of an ascii or binary raw file.
     public static func read(path: String) throws -> [Plot] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw RawFileError(file: path, position: .none, message: "cannot read: \(error.localizedDescription)")
+        guard let bytes = LineReader.readFile(path) else {
+            throw RawFileError(file: path, position: .none, message: "cannot read: \(String(cString: strerror(errno)))")
         }
-        return try parse([UInt8](data), file: path)
+        return try parse(bytes, file: path)
     }
 
     /// Parses the bytes of a raw file; `file` names the source in errors.
@@ -297,13 +299,13 @@ extension RawFile {
                     throw RawFileError(file: file, position: .line(headerLine),
                                        message: "unexpected end of file in plot header")
                 }
-                if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                if text.trimmingWhitespace().isEmpty { continue }
                 guard let colon = text.firstIndex(of: ":") else {
                     throw RawFileError(file: file, position: .line(headerLine),
                                        message: "expected a 'Key: value' header line, found '\(text.prefix(60))'")
                 }
-                let key = text[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-                let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                let key = text[..<colon].trimmingWhitespace().lowercased()
+                let value = text[text.index(after: colon)...].trimmingWhitespace()
                 func integer() throws -> Int {
                     guard let n = Int(value), n >= 0 else {
                         throw RawFileError(file: file, position: .line(headerLine),

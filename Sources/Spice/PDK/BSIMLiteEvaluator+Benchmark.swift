@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
 
 extension BSIMLiteEvaluator {
     /// The evaluator of a deck's MOSFET `element` (the first MOSFET when nil), as the deck elaborates it

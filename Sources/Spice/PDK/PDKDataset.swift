@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 
 /// What can go wrong reading the reference dataset, fitting, or checking cards.
 public enum PDKError: Error, CustomStringConvertible {
@@ -57,7 +63,7 @@ public struct PDKDataset: Sendable {
     }
 
     /// A float32 geometry back to the decimal it was written as (6 significant digits: 0.15, not 0.15000001).
-    static func grid(_ v: Double) -> Double { Double(String(format: "%.6g", v)) ?? v }
+    static func grid(_ v: Double) -> Double { Double(String(printf: "%.6g", v)) ?? v }
 
     /// Little-endian float32 rows of `columns` values.
     static func readFloats(_ path: String, columns: Int) throws -> [[Double]] {

@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 
 /// Fits BSIM-lite (level 8) cards to the sky130 foundry reference data with Levenberg–Marquardt.
 ///
@@ -18,8 +24,8 @@ public enum PDKFit {
         let scale: Double
         let log: Bool
         var lower: Double? = nil, upper: Double? = nil
-        func value(_ x: Double) -> Double { log ? base * Foundation.exp(scale * x) : base + scale * x }
-        func variable(_ v: Double) -> Double { log ? Foundation.log(v / base) / scale : (v - base) / scale }
+        func value(_ x: Double) -> Double { log ? base * Glibc.exp(scale * x) : base + scale * x }
+        func variable(_ v: Double) -> Double { log ? Glibc.log(v / base) / scale : (v - base) / scale }
     }
 
     /// Per-device constants the fit does not change (sky130 oxide thickness, junction grading).
@@ -122,7 +128,7 @@ public enum PDKFit {
                     let cont = try fitGeometry(data, l: l, w: w, pmos: pmos, start: previous, options: options)
                     if cont.dcCost < fit.dcCost { fit = cont }
                 }
-                log?(String(format: "  %@ %@ W=%-5g L=%-5g µm  DC cost %.4g  cap cost %.4g  (%.1f s)", data.device, data.corner,
+                log?(String(printf: "  %@ %@ W=%-5g L=%-5g µm  DC cost %.4g  cap cost %.4g  (%.1f s)", data.device, data.corner,
                             w, l, fit.dcCost, fit.capCost, Date().timeIntervalSince(start)))
                 previous = fit.parameters
                 fits.append(fit)
@@ -173,12 +179,12 @@ public enum PDKFit {
             let c = model.channel(size, vgs: q.vgs, vds: q.vds, vbs: q.vbs)
             let id = c.ids.v, gm = c.ids.g, gds = c.ids.d
             guard id.isFinite else { return nil }
-            r.append(Foundation.log((max(id, 0) + floor) / (q.id + floor)))
+            r.append(Glibc.log((max(id, 0) + floor) / (q.id + floor)))
             if q.useGm {
-                r.append(gm > 0 && id > 0 ? Foundation.log((gm / id) / (q.gm / q.id)) : 3)
+                r.append(gm > 0 && id > 0 ? Glibc.log((gm / id) / (q.gm / q.id)) : 3)
             } else { r.append(0) }
             if q.useGds {
-                r.append(gds > 0 ? 0.8 * Foundation.log(gds / q.gds) : 3)
+                r.append(gds > 0 ? 0.8 * Glibc.log(gds / q.gds) : 3)
             } else { r.append(0) }
         }
         return r
@@ -261,7 +267,7 @@ public enum PDKFit {
 
     private static func ratio(_ a: Double, _ b: Double) -> Double {
         guard a * b > 0 else { return 2 }
-        return Foundation.log(a / b)
+        return Glibc.log(a / b)
     }
 
     /// The dataset's instance geometry in metres (`ad = W·0.29`, `pd = 2(W + 0.29)` µm).

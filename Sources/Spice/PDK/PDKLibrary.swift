@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// Turns per-length fits into L-binned level-8 cards and the foundry-compatible library file
 /// (`.lib … tt|ff|ss|fs|sf`, subcircuits `sky130_fd_pr__nfet_01v8`/`pfet_01v8` with pins d g s b).
@@ -80,7 +85,7 @@ public enum PDKLibrary {
 
     static func format(_ v: Double) -> String {
         if v == v.rounded() && abs(v) < 1e6 { return String(Int(v)) }
-        return String(format: "%.12g", v)
+        return String(printf: "%.12g", v)
     }
 
     /// The subcircuit wrapping a device's binned cards with the foundry's pins and instance parameters
@@ -139,7 +144,7 @@ public enum PDKRange {
         guard l < lmin * (1 - eps) || l > lmax * (1 + eps) || w < wmin * (1 - eps) || w > wmax * (1 + eps) else {
             return (stripped, nil)
         }
-        func um(_ v: Double) -> String { String(format: "%g", v * 1e6) }
+        func um(_ v: Double) -> String { String(printf: "%g", v * 1e6) }
         let base = card.name.split(separator: ".").first.map(String.init) ?? card.name
         return (stripped, "warning: MOSFET '\(instance)': W=\(um(w)) µm L=\(um(l)) µm \(marker) '\(base)' "
                     + "(W \(um(wmin))–\(um(wmax)) µm, L \(um(lmin))–\(um(lmax)) µm); the result is extrapolated")

@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 
 /// The `miller pdk fit` pipeline: read the committed data, fit every device and corner, write the
 /// library; or, with `check`, refit and compare with the committed library's cards.
@@ -100,7 +106,7 @@ public enum PDKPipeline {
                         }
                         worst = max(worst, absOK ? 0 : d)
                     }
-                    lines.append(String(format: "%@ %@ W=%g L=%g µm: %d parameters reproduce (worst relative difference %.2g)",
+                    lines.append(String(printf: "%@ %@ W=%g L=%g µm: %d parameters reproduce (worst relative difference %.2g)",
                                         device, corner, fit.w, fit.l, fit.parameters.count, worst))
                 }
             }

@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 
 /// The fit report: relative errors of the library's cards against the foundry data per corner, device
 /// and region, and SVG plots of Id–Vgs and gm/Id, ours over the foundry's.
@@ -93,7 +99,7 @@ public enum PDKReport {
                       idByGeometry: byGeometry.mapValues(Stat.init), idByCondition: byCondition.mapValues(Stat.init))
     }
 
-    static func pct(_ v: Double) -> String { v.isNaN ? "–" : String(format: "%.1f", 100 * v) }
+    static func pct(_ v: Double) -> String { v.isNaN ? "–" : String(printf: "%.1f", 100 * v) }
 
     /// Writes the markdown report and its SVG plots (next to it, in `<name>-plots/`); returns the plot count.
     @discardableResult
@@ -134,10 +140,10 @@ public enum PDKReport {
             md.append("")
             let ws = Set(e.idByGeometry.keys.map { Double($0.split(separator: "/")[0])! }).sorted()
             let ls = Set(e.idByGeometry.keys.map { Double($0.split(separator: "/")[1])! }).sorted()
-            md.append("| W \\ L | " + ls.map { String(format: "%g", $0) }.joined(separator: " | ") + " |")
+            md.append("| W \\ L | " + ls.map { String(printf: "%g", $0) }.joined(separator: " | ") + " |")
             md.append("|---|" + ls.map { _ in "---|" }.joined())
             for w in ws {
-                md.append("| \(String(format: "%g", w)) | " + ls.map { l in
+                md.append("| \(String(printf: "%g", w)) | " + ls.map { l in
                     e.idByGeometry["\(w)/\(l)"].map { "\(pct($0.median)) / \(pct($0.p95))" } ?? "–"
                 }.joined(separator: " | ") + " |")
             }
@@ -156,7 +162,7 @@ public enum PDKReport {
         }
 
         // Plots: tt (or the first corner), W = 5 µm, a short, a medium and a long device, Vds = 0.9 V, Vbs = 0.
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
         let plotDir = "sky130-plots"
         try FileManager.default.createDirectory(atPath: dir.isEmpty ? plotDir : dir + "/" + plotDir, withIntermediateDirectories: true)
         var count = 0
@@ -212,7 +218,7 @@ struct SVGPlot {
     var logY: Bool
     let width = 480.0, height = 320.0, margin = 50.0
 
-    static func tag(_ v: Double) -> String { String(format: "%g", v).replacingOccurrences(of: ".", with: "p") }
+    static func tag(_ v: Double) -> String { String(printf: "%g", v).replacing(".", with: "p") }
 
     func render(reference: [(Double, Double)], model: [(Double, Double)]) -> String {
         func y(_ v: Double) -> Double? { logY ? (v > 0 ? log10(v) : nil) : v }
@@ -228,19 +234,19 @@ struct SVGPlot {
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         s += "<text x=\"\(margin)\" y=\"18\">\(title)</text>\n"
         let left = px(x0), right = px(x1), bottom = py(y0), top = py(y1)
-        s += String(format: "<path d=\"M%.1f %.1f L%.1f %.1f L%.1f %.1f\" fill=\"none\" stroke=\"black\"/>\n", left, top, left, bottom, right, bottom)
+        s += String(printf: "<path d=\"M%.1f %.1f L%.1f %.1f L%.1f %.1f\" fill=\"none\" stroke=\"black\"/>\n", left, top, left, bottom, right, bottom)
         for i in 0...4 {
             let v = y0 + Double(i) / 4 * (y1 - y0)
-            let label = logY ? String(format: "1e%.1f", v) : String(format: "%.3g", v)
-            s += String(format: "<text x=\"4\" y=\"%.1f\">%@</text>\n", py(v) + 4, label)
+            let label = logY ? String(printf: "1e%.1f", v) : String(printf: "%.3g", v)
+            s += String(printf: "<text x=\"4\" y=\"%.1f\">%@</text>\n", py(v) + 4, label)
             let xv = x0 + Double(i) / 4 * (x1 - x0)
-            s += String(format: "<text x=\"%.1f\" y=\"%.1f\">%.2f</text>\n", px(xv) - 10, bottom + 16, xv)
+            s += String(printf: "<text x=\"%.1f\" y=\"%.1f\">%.2f</text>\n", px(xv) - 10, bottom + 16, xv)
         }
-        for (x, v) in reference { if let yv = y(v), yv.isFinite { s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#d62728\"/>\n", px(x), py(yv)) } }
-        let path = model.compactMap { p -> String? in y(p.1).flatMap { $0.isFinite ? String(format: "%.1f %.1f", px(p.0), py($0)) : nil } }
+        for (x, v) in reference { if let yv = y(v), yv.isFinite { s += String(printf: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#d62728\"/>\n", px(x), py(yv)) } }
+        let path = model.compactMap { p -> String? in y(p.1).flatMap { $0.isFinite ? String(printf: "%.1f %.1f", px(p.0), py($0)) : nil } }
         if !path.isEmpty { s += "<path d=\"M" + path.joined(separator: " L") + "\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/>\n" }
-        s += String(format: "<text x=\"%.1f\" y=\"34\" fill=\"#d62728\">● foundry (ngspice BSIM4)</text>\n", right - 170)
-        s += String(format: "<text x=\"%.1f\" y=\"48\" fill=\"#1f77b4\">— Miller BSIM-lite fit</text>\n", right - 170)
+        s += String(printf: "<text x=\"%.1f\" y=\"34\" fill=\"#d62728\">● foundry (ngspice BSIM4)</text>\n", right - 170)
+        s += String(printf: "<text x=\"%.1f\" y=\"48\" fill=\"#1f77b4\">— Miller BSIM-lite fit</text>\n", right - 170)
         return s + "</svg>\n"
     }
 }
