@@ -25,6 +25,7 @@ public enum InitiationAgent {
     /// other currents and widths at a proven set of current densities, M6 at M4's L with its width
     /// matched to M4's current density so the open-loop output sits at mid-rail in every corner.
     public static func expertScript(_ topology: Topology) -> String {
+        if topology == .structure2 { return structure2ExpertScript }  // InitiationAgent+Structure2.swift
         let base = topology == .structure1
             ? "w1r = 14.5; l1 = 2; w3r = 4.02; l3 = 0.5; w5r = 4.44; l5 = 1; w7r = 17.75; l7 = 1"
             : "w1r = 30; l1 = 1; w3r = 4; l3 = 1; w5r = 16; l5 = 1; w7r = 64; l7 = 1"
