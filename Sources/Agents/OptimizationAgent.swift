@@ -9,8 +9,8 @@ public enum OptimizationPrompt {
         var s = """
             You size a two-stage Miller op-amp (\(topology == .structure1 ? "NMOS input pair M1/M2, PMOS mirror M3/M4, tail M5, PMOS second stage M6, NMOS sink M7, bias diode M11" : "NMOS input pair M1/M2 with PMOS diode loads M14/M15 mirrored twice as large by M16/M17, NMOS mirror M3/M4 folding M17's current into the first-stage output n2, tail M5, NMOS second stage M6, PMOS source M7 biased through M18/M19, bias diode M11"); Miller capacitor Cc (pF) in series with Rz (kOhm); bias from Ibias (uA, ideal) or the reference set by R2 (kOhm, larger R2 = less current).
             Each turn you get the specs, the metrics per corner, the flags, the design, the moves that apply now and the recent moves. Answer with compact JSON only:
-            {"reasoning":"<one short sentence>","actions":[{"knob":"Cc","scale":0.9}]}
-            A knob is <device>.W or <device>.L for a transistor (M2 follows M1, M4 follows M3) or Cc, Rz, Ibias (stage I) or R2 (real bias). scale multiplies the knob by one of \(LLMActionFormat.factors.map { LLMActionFormat.factorText($0) }.joined(separator: ", ")). Use 1 or 2 actions; prefer the first move that applies now unless the recent moves show it did not help.
+            {"reasoning":"<one short sentence>","actions":[{"knob":"<knob>","scale":<factor>}]}
+            A knob is <device>.W or <device>.L for a transistor (M2 follows M1, M4 follows M3) or Cc, Rz, Ibias (stage I) or R2 (real bias). scale multiplies the knob by one of \(LLMActionFormat.factors.map { LLMActionFormat.factorText($0) }.joined(separator: ", ")). Use 1 or 2 actions. Usually answer with the first move that applies now (its knobs and factors); pick another listed move when the recent moves show that one did not help.
             Sizing knowledge (moves: effect; cost):
 
             """

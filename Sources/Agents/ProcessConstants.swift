@@ -6,7 +6,7 @@ import Spice
 /// gm/Id curve against current density.
 ///
 /// Units: K' in µA/V², Vth in V (magnitude for PMOS), λ in 1/V, current density Id/(W/L) in µA.
-/// Measured at |Vds| = VDD/2, Vbs = 0, 27 °C, on a W = 10 µm device.
+/// Measured at |Vds| = VDD/2, Vbs = 0, 27 °C, on a W = 5 µm device.
 public struct ProcessConstants: Sendable, Equatable, Codable {
     public var corner: Corner
     public var nmos: Polarity
@@ -46,14 +46,15 @@ public struct ProcessConstants: Sendable, Equatable, Codable {
 
     /// The constants as prompt lines, each with the name a script may use.
     public var promptText: String {
-        var lines = ["Process constants measured on the model library (corner \(corner.rawValue), 27 C, |Vds| = VDD/2):"]
+        func f(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)g", x) }
+        var lines = ["Process constants measured on the model library (corner \(corner.rawValue), 27 C, |Vds| = VDD/2, W = \(spiceNumber(Self.widthUM)) um):"]
         for (name, p, pol) in [("NMOS", "n", nmos), ("PMOS", "p", pmos)] {
-            lines.append(String(format: "- %@: kp_%@ = %.4g uA/V^2 (K' = u*Cox), vth_%@ = %.3f V", name, p, pol.kPrime, p, pol.vth))
+            lines.append("- \(name): kp_\(p) = \(f(pol.kPrime, 4)) uA/V^2 (K' = u*Cox), vth_\(p) = \(String(format: "%.3f", pol.vth)) V")
             lines.append("  lambda (1/V) by L: " + pol.lambda.map {
-                String(format: "lambda_%@_l%@ = %.3g at L = %@ um", p, Self.tag($0.lUM), $0.value, spiceNumber($0.lUM))
+                "lambda_\(p)_l\(Self.tag($0.lUM)) = \(f($0.value, 3)) at L = \(spiceNumber($0.lUM)) um"
             }.joined(separator: ", "))
             lines.append("  gm/Id (1/V) by Id/(W/L) (uA), L = 1 um: " + pol.gmOverId.map {
-                String(format: "gmid_%@_d%@ = %.1f at %@", p, Self.tag($0.densityUA), $0.gmOverId, spiceNumber($0.densityUA))
+                "gmid_\(p)_d\(Self.tag($0.densityUA)) = \(String(format: "%.1f", $0.gmOverId)) at \(spiceNumber($0.densityUA))"
             }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
@@ -81,6 +82,9 @@ extension ProcessConstants {
     /// Lengths (µm) at which λ is measured, and the current densities (µA per square) of the gm/Id points.
     public static let lambdaLengths: [Double] = [0.5, 1, 2]
     public static let densities: [Double] = [0.01, 0.1, 1, 10]
+    /// Width of the swept device, µm (one finger). 5 µm: at L = 1 µm the fitted sky130 pfet card's
+    /// 10 µm bin runs several times too strong above |Vgs| ≈ 1.1 V, its 5 µm bin follows the foundry model.
+    public static let widthUM = 5.0
 
     /// Measures the constants of `corner` in `library` (sky130 cell names), cached per library file
     /// (path, size, modification time) and corner: the first call per corner costs milliseconds, later
@@ -93,8 +97,8 @@ extension ProcessConstants {
         let deckText = """
             * process constants
             \(library.line(corner))
-            xn d g 0 0 sky130_fd_pr__nfet_01v8 w=10 l=1
-            xp d g 0 0 sky130_fd_pr__pfet_01v8 w=10 l=1
+            xn d g 0 0 sky130_fd_pr__nfet_01v8 w=5 l=1
+            xp d g 0 0 sky130_fd_pr__pfet_01v8 w=5 l=1
             .end
 
             """
@@ -122,7 +126,7 @@ extension ProcessConstants {
     static func polarity(deck: Deck, model: String, sign: Double, vdd: Double, path: String) throws(ProcessConstantsError) -> Polarity {
         let cards = deck.models.values.filter { $0.name.lowercased() == model || $0.name.lowercased().hasPrefix(model + ".") }
         guard !cards.isEmpty else { throw .noCards(path: path, model: model) }
-        let w = 10.0
+        let w = widthUM
         func evaluator(l: Double) throws(ProcessConstantsError) -> BSIMLiteEvaluator {
             do {
                 return try BSIMLiteEvaluator(cards: cards, model: model, instance: MOSInstance(w: w * 1e-6, l: l * 1e-6))

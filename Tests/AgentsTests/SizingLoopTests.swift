@@ -81,8 +81,8 @@ final class SizingLoopTests: XCTestCase {
             XCTAssertEqual(d.bias, .ideal)
             XCTAssertEqual(d.devices["M6"]!.l, d.devices["M4"]!.l, "M6 and M4 share L")
             XCTAssertEqual(d.devices["M1"], d.devices["M2"])
-            // SR ≈ I/Cc with the 15 % margin.
-            XCTAssertEqual(4 * d.ibiasUA / d.ccPF, 1.15 * 20, accuracy: 1e-9)
+            // SR ≈ I/Cc with the 15 % margin (Structure I; Structure II's rising slew is I7/(CL + Cc)).
+            if topology == .structure1 { XCTAssertEqual(4 * d.ibiasUA / d.ccPF, 1.15 * 20, accuracy: 1e-9) }
             for (_, size) in d.devices { XCTAssertLessThanOrEqual(size.w / Double(size.nf), spec.limits.wUM.max) }
         }
     }
