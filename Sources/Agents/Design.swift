@@ -30,7 +30,7 @@ public struct Design: Sendable, Equatable, Codable {
     public var deviceNames: [String] { Design.connections(topology, bias).filter { !$0.fixed }.map(\.name) }
 
     /// Groups of devices that must stay identical (differential pair, mirror load).
-    public static let matchedGroups: [[String]] = [["M1", "M2"], ["M3", "M4"]]
+    public static let matchedGroups: [[String]] = [["M1", "M2"], ["M3", "M4"], ["M14", "M15"], ["M16", "M17"]]
 
     /// The members of `device`'s matched group, or just `device`.
     public static func matched(_ device: String) -> [String] {
@@ -80,8 +80,8 @@ struct Connection {
 }
 
 extension Design {
-    /// Transistor connections per topology and bias mode. In both structures Vout follows Vinp
-    /// (Vinp drives M2, whose drain is the first-stage output n2 feeding M6).
+    /// Transistor connections per topology and bias mode. In both structures Vout follows Vinp, n2 is
+    /// the first-stage output feeding M6, and M3/M4 is the mirror whose current density M6 copies.
     static func connections(_ topology: Topology, _ bias: BiasMode) -> [Connection] {
         var list: [Connection]
         // Both structures bias M5/M7 from the diode M11 at `bias`; M10 mirrors the reference into it.
@@ -99,17 +99,28 @@ extension Design {
             if bias == .selfBiased { list.append(Connection("M10", .pmos, "nbias", "pb", "VDD", "VDD")) }
             list.append(Connection("M11", .nmos, "nbias", "nbias", "VSS", "VSS"))
         case .structure2:
+            // Current-mirror (symmetrical) first stage: each pair current leaves through a PMOS diode
+            // (M14, M15) and comes back B times larger (M16, M17); M3/M4 fold M17's copy so the single-ended
+            // output n2 sits one NMOS Vgs above ground and drives the NMOS second stage M6 at M4's current
+            // density. M7 sources the second stage's current from vbp (M18 mirrors the bias into the PMOS
+            // diode M19). Vinp up: more current through M17 and M4, n2 down, M6 off, Vout up.
             list = [
-                Connection("M1", .pmos, "n1", "Vinn", "tail", "VDD"),
-                Connection("M2", .pmos, "n2", "Vinp", "tail", "VDD"),
-                Connection("M3", .nmos, "n1", "n1", "VSS", "VSS"),
-                Connection("M4", .nmos, "n2", "n1", "VSS", "VSS"),
-                Connection("M5", .pmos, "tail", "nbias", "VDD", "VDD"),
+                Connection("M1", .nmos, "a1", "Vinn", "tail", "VSS"),
+                Connection("M2", .nmos, "a2", "Vinp", "tail", "VSS"),
+                Connection("M14", .pmos, "a1", "a1", "VDD", "VDD"),
+                Connection("M15", .pmos, "a2", "a2", "VDD", "VDD"),
+                Connection("M16", .pmos, "n2", "a1", "VDD", "VDD"),
+                Connection("M17", .pmos, "o1", "a2", "VDD", "VDD"),
+                Connection("M3", .nmos, "o1", "o1", "VSS", "VSS"),
+                Connection("M4", .nmos, "n2", "o1", "VSS", "VSS"),
+                Connection("M5", .nmos, "tail", "nbias", "VSS", "VSS"),
                 Connection("M6", .nmos, "Vout", "n2", "VSS", "VSS"),
-                Connection("M7", .pmos, "Vout", "nbias", "VDD", "VDD"),
+                Connection("M7", .pmos, "Vout", "vbp", "VDD", "VDD"),
+                Connection("M18", .nmos, "vbp", "nbias", "VSS", "VSS"),
+                Connection("M19", .pmos, "vbp", "vbp", "VDD", "VDD"),
             ]
-            if bias == .selfBiased { list.append(Connection("M10", .nmos, "nbias", "na", "VSS", "VSS")) }
-            list.append(Connection("M11", .pmos, "nbias", "nbias", "VDD", "VDD"))
+            if bias == .selfBiased { list.append(Connection("M10", .pmos, "nbias", "pb", "VDD", "VDD")) }
+            list.append(Connection("M11", .nmos, "nbias", "nbias", "VSS", "VSS"))
         }
         if bias == .selfBiased {
             // Beta multiplier: M12 diode and K-times-wider M13 over R2; PMOS mirror M8 (diode) / M9.
@@ -129,7 +140,7 @@ extension Design {
     static let startupSize = DeviceSize(.nmos, w: 2, l: 0.5)
 
     /// A starting sizing: Structure I from the anchor's known winning sizing (tail ≈ 9.4 µA, Cc 0.44 pF,
-    /// Rz 16.3 kΩ); Structure II mirrored onto the other polarity with PMOS widths scaled up.
+    /// Rz 16.3 kΩ); Structure II at a 12 µA tail with Cc 0.8 pF (its rising slew is I7/(CL+Cc)).
     public static func initial(_ topology: Topology, bias: BiasMode = .ideal) -> Design {
         var d: [String: DeviceSize]
         switch topology {
@@ -142,13 +153,21 @@ extension Design {
             ]
             if bias == .selfBiased { d["M10"] = DeviceSize(.pmos, w: 4, l: 2) }
         case .structure2:
+            // Tail 12 µA (bias diode at a quarter), mirror ratio B = 2 (M16/M14), second stage 8 × M18's
+            // 12 µA: M7 in M19-sized fingers and M6 in M4-sized fingers, so n2 balances at M3's Vgs.
+            // PMOS fingers are 5 µm and the pair's 4 µm: widths where the fitted sky130 cards are sane
+            // (pfet L = 1 µm fingers of 2–4, 6–15 and 25+ µm run 5–10× too strong above |Vgs| ≈ 1.1 V,
+            // and a single 6–8 µm nfet finger stops the tt slew transient).
             d = [
-                "M1": DeviceSize(.pmos, w: 30, l: 1), "M2": DeviceSize(.pmos, w: 30, l: 1),
-                "M3": DeviceSize(.nmos, w: 4, l: 1), "M4": DeviceSize(.nmos, w: 4, l: 1),
-                "M5": DeviceSize(.pmos, w: 16, l: 1), "M6": DeviceSize(.nmos, w: 16, l: 1),
-                "M7": DeviceSize(.pmos, w: 64, l: 1), "M11": DeviceSize(.pmos, w: 16, l: 1),
+                "M1": DeviceSize(.nmos, w: 8, l: 1, nf: 2), "M2": DeviceSize(.nmos, w: 8, l: 1, nf: 2),
+                "M14": DeviceSize(.pmos, w: 5, l: 1), "M15": DeviceSize(.pmos, w: 5, l: 1),
+                "M16": DeviceSize(.pmos, w: 10, l: 1, nf: 2), "M17": DeviceSize(.pmos, w: 10, l: 1, nf: 2),
+                "M3": DeviceSize(.nmos, w: 5.6, l: 1, nf: 2), "M4": DeviceSize(.nmos, w: 5.6, l: 1, nf: 2),
+                "M5": DeviceSize(.nmos, w: 5.6, l: 1, nf: 4), "M6": DeviceSize(.nmos, w: 44.8, l: 1, nf: 16),
+                "M7": DeviceSize(.pmos, w: 80, l: 1, nf: 16), "M18": DeviceSize(.nmos, w: 5.6, l: 1, nf: 4),
+                "M19": DeviceSize(.pmos, w: 10, l: 1, nf: 2), "M11": DeviceSize(.nmos, w: 1.4, l: 1),
             ]
-            if bias == .selfBiased { d["M10"] = DeviceSize(.nmos, w: 20, l: 2) }  // mirrors M12
+            if bias == .selfBiased { d["M10"] = DeviceSize(.pmos, w: 4, l: 2) }
         }
         if bias == .selfBiased {
             d["M8"] = DeviceSize(.pmos, w: 4, l: 2); d["M9"] = DeviceSize(.pmos, w: 4, l: 2)
@@ -156,7 +175,9 @@ extension Design {
             // depends on the corner (in strong inversion I ∝ 1/(K'·R2²) follows mobility).
             d["M12"] = DeviceSize(.nmos, w: 20, l: 2); d["M13"] = DeviceSize(.nmos, w: 80, l: 2)
         }
-        return Design(topology: topology, bias: bias, devices: d, ccPF: 0.44, rzKOhm: 16.3, r2KOhm: 5, ibiasUA: 9.4)
+        return topology == .structure1
+            ? Design(topology: topology, bias: bias, devices: d, ccPF: 0.44, rzKOhm: 16.3, r2KOhm: 5, ibiasUA: 9.4)
+            : Design(topology: topology, bias: bias, devices: d, ccPF: 0.8, rzKOhm: 4, r2KOhm: 5, ibiasUA: 3)
     }
 }
 
@@ -186,9 +207,8 @@ extension Design {
         out.append("Cc nz Vout \(spiceNumber(ccPF))p")
         switch bias {
         case .ideal:
-            // Current into the NMOS bias diode (Structure I) or out of the PMOS one (Structure II).
-            out.append(topology == .structure1 ? "Ibias VDD nbias \(spiceNumber(ibiasUA))u"
-                                               : "Ibias nbias VSS \(spiceNumber(ibiasUA))u")
+            // Current into the NMOS bias diode M11 (both structures).
+            out.append("Ibias VDD nbias \(spiceNumber(ibiasUA))u")
         case .selfBiased:
             out.append("R2 nr VSS \(spiceNumber(r2KOhm))k")
         }

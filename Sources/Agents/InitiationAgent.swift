@@ -34,6 +34,7 @@ public enum InitiationAgent {
         // and with the foundry models. A moderate-inversion input pair, M6 at high current density
         // (little gate capacitance on the first-stage node), a second stage at three times the tail,
         // and Rz well above 1/gm6 so its left-half-plane zero lifts the crossover and the phase.
+        if topology == .structure2 { return structure2ExpertScript }  // InitiationAgent+Structure2.swift
         let base = topology == .structure1
             ? "w1r = 20; l1 = 2; w3r = 1.5; l3 = 0.5; w5r = 6; l5 = 1; l7 = 1; ccr = 0.2; nf7 = 12; rzr = 20; rzs = 1; iref = 10; srm = 1.25"
             : "w1r = 30; l1 = 1; w3r = 4; l3 = 1; w5r = 16; l5 = 1; l7 = 1; ccr = 0.22; nf7 = 16; rzr = 16.3; rzs = 0; iref = 9.4; srm = 1.15"

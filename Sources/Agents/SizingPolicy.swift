@@ -113,7 +113,9 @@ public struct ExpertSizingPolicy: SizingPolicy {
         pending = nil
         // The open-loop output off mid-rail makes the gain figure meaningless: centre it first by
         // trimming M6 against M7 (the anchor's first lesson).
-        let offsets = c.corners.compactMap(\.openLoopVout).map { $0 - c.spec.vdd / 2 }
+        // Offsets in M6's terms: positive when M6 wins against M7 (Structure II's NMOS M6 pulls down).
+        let sign: Double = c.design.topology == .structure2 ? -1 : 1
+        let offsets = c.corners.compactMap(\.openLoopVout).map { sign * ($0 - c.spec.vdd / 2) }
         if let worst = offsets.max(by: { abs($0) < abs($1) }), abs(worst) > 0.25 * c.spec.vdd,
            offsets.allSatisfy({ $0.sign == worst.sign || abs($0) < 0.1 * c.spec.vdd }),
            c.evaluation.margins[.gainDB].map({ $0 < 0 }) ?? false {
@@ -125,8 +127,8 @@ public struct ExpertSizingPolicy: SizingPolicy {
                 let hi = centring.filter { $0.offset > 0 }.map(\.w6).min()
                 let next: Double
                 if let lo, let hi, lo < hi { next = (lo * hi).squareRoot() } else { next = worst > 0 ? w6 / 1.6 : w6 * 1.6 }
-                return ActionPlan(reasoning: "open-loop output sits at \(String(printf: "%.2f", worst + c.spec.vdd / 2)) V: " +
-                                  "M6 \(worst > 0 ? "sources more" : "sources less") than M7 sinks, so set M6's width to bring it to mid-rail.",
+                return ActionPlan(reasoning: "open-loop output sits at \(String(printf: "%.2f", sign * worst + c.spec.vdd / 2)) V: " +
+                                  "M6 \(worst > 0 ? "is stronger" : "is weaker") than M7, so set M6's width to bring it to mid-rail.",
                                   actions: [SizingAction(device: "M6", param: .w, op: .set, value: (next * 100).rounded() / 100)])
             }
         }

@@ -34,7 +34,10 @@ public enum ProcessNode: String, Sendable, CaseIterable, Codable { case sky130 }
 public enum Topology: String, Sendable, CaseIterable, Codable {
     /// Two-stage Miller op-amp, NMOS input pair, Cc + Rz, self-biased reference (the challenge's Structure I).
     case structure1
-    /// Two-stage Miller op-amp with a PMOS input pair and an NMOS common-source second stage.
+    /// Two-stage Miller op-amp with a current-mirror (symmetrical OTA) first stage, NMOS input pair and
+    /// 1:2 PMOS mirrors, an NMOS common-source second stage with a PMOS current source, Cc + Rz, and the
+    /// same self-biased reference. (A PMOS input pair cannot work at VCM = 0.9 V on sky130's 01v8 PMOS:
+    /// it needs |Vgs| ≈ 0.9 V, leaving its tail no headroom.)
     case structure2
 }
 

@@ -32,23 +32,25 @@ struct Size: ParsableCommand {
         if policy == "llm" && model == nil { throw ValidationError("--policy llm needs --model M.gguf") }
         if let p = policy, p != "llm", p != "expert" { throw ValidationError("--policy must be expert or llm") }
         if let wallSeconds { s.budget.wallSeconds = wallSeconds } else if useLLM { s.budget.wallSeconds = max(s.budget.wallSeconds, 900) }
-        let chosen: any SizingPolicy
+        let outcome: SizingOutcome
         if useLLM, let model {
             log("loading \(model)")
-            chosen = try LLMSizingPolicy(modelPath: model, threads: threads)
-        } else {
-            chosen = ExpertSizingPolicy()
-        }
-        let outcome = try SizingRun.run(spec: s, library: ModelLibrary(path: library), policy: chosen, threads: threads,
+            let llm = try LLMSizingPolicy(modelPath: model, threads: threads)
+            outcome = try SizingRun.run(spec: s, library: ModelLibrary(path: library), llm: llm, threads: threads,
                                         slewMaxStep: exactSlew ? nil : 1e-9, progress: log)
+        } else {
+            outcome = try SizingRun.run(spec: s, library: ModelLibrary(path: library), policy: ExpertSizingPolicy(), threads: threads,
+                                        slewMaxStep: exactSlew ? nil : 1e-9, progress: log)
+        }
         let paths = try SizingReport.write(outcome, spec: s, to: out)
         print(SizingReport.table(outcome.evaluation, corners: s.corners))
         print("status: \(outcome.status.rawValue): \(outcome.explanation)")
         for c in outcome.conflicts { print("conflict: \(c)") }
         if !outcome.unavailable.isEmpty { print("unavailable benches: \(outcome.unavailable.map(\.rawValue).joined(separator: ", "))") }
         print(String(printf: "iterations %d, simulations %d, wall %.2f s", outcome.iterations, outcome.simulations, outcome.wallSeconds)
-              + (outcome.llm.calls > 0 ? String(printf: ", LLM %d calls, %d tokens, %.1f s, %d fallbacks", outcome.llm.calls,
-                                                outcome.llm.generatedTokens, outcome.llm.seconds, outcome.llm.fallbacks) : ""))
+              + (outcome.llm.calls > 0 ? String(printf: ", LLM %d calls, %d prompt tokens (%d reused), %d generated, %.1f s, %d fallbacks", outcome.llm.calls,
+                                                outcome.llm.promptTokens, outcome.llm.reusedPromptTokens, outcome.llm.generatedTokens,
+                                                outcome.llm.seconds, outcome.llm.fallbacks) : ""))
         print("wrote " + paths.joined(separator: ", "))
     }
 

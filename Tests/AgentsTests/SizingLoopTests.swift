@@ -81,9 +81,11 @@ final class SizingLoopTests: XCTestCase {
             XCTAssertEqual(d.bias, .ideal)
             XCTAssertEqual(d.devices["M6"]!.l, d.devices["M4"]!.l, "M6 and M4 share L")
             XCTAssertEqual(d.devices["M1"], d.devices["M2"])
-            // SR ≈ I/Cc with the 15 % margin.
-            XCTAssertGreaterThanOrEqual(4 * d.ibiasUA / d.ccPF, 1.15 * 20 - 1e-9)
-            XCTAssertLessThanOrEqual(4 * d.ibiasUA / d.ccPF, 1.25 * 20)
+            // SR ≈ I/Cc with a 15–25 % margin (Structure I; Structure II's rising slew is I7/(CL + Cc)).
+            if topology == .structure1 {
+                XCTAssertGreaterThanOrEqual(4 * d.ibiasUA / d.ccPF, 1.15 * 20 - 1e-9)
+                XCTAssertLessThanOrEqual(4 * d.ibiasUA / d.ccPF, 1.25 * 20)
+            }
             for (_, size) in d.devices { XCTAssertLessThanOrEqual(size.w / Double(size.nf), spec.limits.wUM.max) }
         }
     }
