@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Platform
 
 /// The initiation agent's prompt: the task, the sandboxed script language, the names a script must
 /// assign, and every constant it may read, the process constants Miller measured on the model library
@@ -21,7 +26,7 @@ public enum InitiationPrompt {
         let constants = InitiationAgent.constants(spec, process: process?.scriptConstants ?? [:])
         let specNames = ["vdd", "vcm", "cl_pf", "sr_min", "gbw_min", "pm_min", "gain_min", "idc_max"]
         var s = "Spec constants: " + specNames.compactMap { n in constants[n].map { "\(n) = \(spiceNumber($0))" } }.joined(separator: ", ")
-        s += String(format: "\nLimits: L %g to %g um, W per finger %g to %g um, cc %g to %g pF, rz %g to %g kOhm, ibias %g to %g uA",
+        s += String(printf: "\nLimits: L %g to %g um, W per finger %g to %g um, cc %g to %g pF, rz %g to %g kOhm, ibias %g to %g uA",
                     spec.limits.lUM.min, spec.limits.lUM.max, spec.limits.wUM.min, spec.limits.wUM.max, spec.limits.ccPF.min,
                     spec.limits.ccPF.max, spec.limits.rzKOhm.min, spec.limits.rzKOhm.max, spec.limits.ibiasUA.min, spec.limits.ibiasUA.max)
         if let process { s += "\n" + process.promptText }

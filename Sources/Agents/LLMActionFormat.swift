@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 import Infer
 
 /// The answer format the LLM fills under constrained decoding: a reasoning sentence and one or two
@@ -37,9 +43,9 @@ public enum LLMActionFormat {
     public static func describe(_ a: SizingAction) -> String {
         let knob = a.param == .value ? a.device : "\(a.device).\(a.param.rawValue)"
         switch a.op {
-        case .scale: return "\(knob) x\(String(format: "%.2f", a.value))"
-        case .step: return "\(knob) +\(String(format: "%.3g", a.value))"
-        case .set: return "\(knob) = \(String(format: "%.3g", a.value))"
+        case .scale: return "\(knob) x\(String(printf: "%.2f", a.value))"
+        case .step: return "\(knob) +\(String(printf: "%.3g", a.value))"
+        case .set: return "\(knob) = \(String(printf: "%.3g", a.value))"
         }
     }
 
@@ -51,7 +57,7 @@ public enum LLMActionFormat {
 
     static func factorText(_ f: Double) -> String {
         // Compact JSON as the constraint matches enum values: 0.9, 1.05, no trailing zeros.
-        var s = String(format: "%.2f", f)
+        var s = String(printf: "%.2f", f)
         while s.hasSuffix("0") { s.removeLast() }
         if s.hasSuffix(".") { s.removeLast() }
         return s

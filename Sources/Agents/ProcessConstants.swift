@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FoundationEssentials
+import Platform
 import Spice
 
 /// First-order process constants Miller measures itself on the model library, for the initiation
@@ -41,20 +47,20 @@ public struct ProcessConstants: Sendable, Equatable, Codable {
 
     /// `0.5` → `0_5`, `2` → `2` (names the script language accepts).
     static func tag(_ x: Double) -> String {
-        spiceNumber(x).replacingOccurrences(of: ".", with: "_")
+        spiceNumber(x).replacing(".", with: "_")
     }
 
     /// The constants as prompt lines, each with the name a script may use.
     public var promptText: String {
-        func f(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)g", x) }
+        func f(_ x: Double, _ digits: Int) -> String { String(printf: "%.\(digits)g", x) }
         var lines = ["Process constants measured on the model library (corner \(corner.rawValue), 27 C, |Vds| = VDD/2, W = \(spiceNumber(Self.widthUM)) um):"]
         for (name, p, pol) in [("NMOS", "n", nmos), ("PMOS", "p", pmos)] {
-            lines.append("- \(name): kp_\(p) = \(f(pol.kPrime, 4)) uA/V^2 (K' = u*Cox), vth_\(p) = \(String(format: "%.3f", pol.vth)) V")
+            lines.append("- \(name): kp_\(p) = \(f(pol.kPrime, 4)) uA/V^2 (K' = u*Cox), vth_\(p) = \(String(printf: "%.3f", pol.vth)) V")
             lines.append("  lambda (1/V) by L: " + pol.lambda.map {
                 "lambda_\(p)_l\(Self.tag($0.lUM)) = \(f($0.value, 3)) at L = \(spiceNumber($0.lUM)) um"
             }.joined(separator: ", "))
             lines.append("  gm/Id (1/V) by Id/(W/L) (uA), L = 1 um: " + pol.gmOverId.map {
-                "gmid_\(p)_d\(Self.tag($0.densityUA)) = \(String(format: "%.1f", $0.gmOverId)) at \(spiceNumber($0.densityUA))"
+                "gmid_\(p)_d\(Self.tag($0.densityUA)) = \(String(printf: "%.1f", $0.gmOverId)) at \(spiceNumber($0.densityUA))"
             }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
@@ -182,7 +188,7 @@ extension ProcessConstants {
 
 /// Measured constants by library stamp and corner (thread-safe).
 final class ConstantsCache: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var entries: [String: ProcessConstants] = [:]
     func get(_ key: String) -> ProcessConstants? { lock.lock(); defer { lock.unlock() }; return entries[key] }
     func set(_ key: String, _ value: ProcessConstants) { lock.lock(); entries[key] = value; lock.unlock() }
