@@ -82,8 +82,11 @@ def main():
             decks = []
             for kind in cc.BENCHES:
                 path = os.path.join(work, f"{len(sets)}_{kind}.cir")
+                text = signoff.bench(kind, lib, a.corner, amp)
+                # Miller's echo substitutes vectors, not expressions: go through a `let` (both simulators).
+                text = text.replace('echo "RESULT vout_dc $&v(vout)"', 'let vodc = v(vout)\necho "RESULT vout_dc $&vodc"')
                 with open(path, "w") as f:
-                    f.write(signoff.bench(kind, lib, a.corner, amp))
+                    f.write(text)
                 decks.append(path)
             empty = os.path.join(work, f"{len(sets)}_load.cir")
             with open(empty, "w") as f:

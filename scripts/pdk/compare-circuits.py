@@ -223,6 +223,7 @@ def main():
     a = ap.parse_args()
     corners = a.corners.split(",")
     signoff = load_signoff()
+    a.miller = os.path.abspath(a.miller)  # the decks run in a temporary folder
     if not os.path.exists(a.miller):
         sys.exit(f"compare-circuits: {a.miller} not built (swift build -c release --product miller)")
     cards = os.path.abspath(a.cards)
