@@ -27,19 +27,25 @@ public struct Evaluation: Sendable, Equatable, Codable {
         self.worst = worst
         var margins: [Metric: Double] = [:]
         var flags: [StateFlag] = []
+        // A measurement that failed at some corner proves nothing there: its spec counts as failed.
+        var failedAt: [Metric: [Corner]] = [:]
+        for case .measurementFailed(let m, let c, _) in extraFlags { failedAt[m, default: []].append(c) }
         for (m, bound) in spec.constraints.sorted(by: { $0.key < $1.key }) {
-            guard let w = worst[m] else { continue }
+            guard worst[m] != nil || failedAt[m] != nil else { continue }
             var margin = Double.infinity
-            if let lo = bound.min { margin = Swift.min(margin, (w - lo) / Swift.max(abs(lo), 1e-12) - guardBand) }
-            if let hi = bound.max { margin = Swift.min(margin, (hi - w) / Swift.max(abs(hi), 1e-12) - guardBand) }
+            if let w = worst[m] {
+                if let lo = bound.min { margin = Swift.min(margin, (w - lo) / Swift.max(abs(lo), 1e-12) - guardBand) }
+                if let hi = bound.max { margin = Swift.min(margin, (hi - w) / Swift.max(abs(hi), 1e-12) - guardBand) }
+            }
+            if failedAt[m] != nil { margin = Swift.min(margin, -1) }
             margins[m] = margin
             if margin < 0 {
                 let failing = perCorner.filter { _, values in
                     guard let v = values[m] else { return false }
                     return !Bound(min: bound.min.map { $0 + abs($0) * guardBand },
                                   max: bound.max.map { $0 - abs($0) * guardBand }).contains(v)
-                }.keys.sorted()
-                flags.append(.specFailed(metric: m, corners: failing, margin: margin))
+                }.keys
+                flags.append(.specFailed(metric: m, corners: Set(failing).union(failedAt[m] ?? []).sorted(), margin: margin))
             }
         }
         if let t = spec.target, let w = worst[t.metric], !t.isMet(by: w) {
@@ -70,6 +76,9 @@ public enum StateFlag: Sendable, Equatable, Codable, CustomStringConvertible {
     case outputOffCentre(corner: Corner, volts: Double)
     /// A knob sits at its limit, so pushing it further does nothing.
     case limitHit(device: String, limit: String)
+    /// The bench behind `metric` failed at `corner` (no convergence, no crossing): the metric has no
+    /// value there, and a constrained one counts as failing.
+    case measurementFailed(metric: Metric, corner: Corner, reason: String)
 
     public var description: String {
         switch self {
@@ -79,6 +88,7 @@ public enum StateFlag: Sendable, Equatable, Codable, CustomStringConvertible {
         case .outOfSaturation(let d, let c): return "\(d) out of saturation at \(c.rawValue)"
         case .outputOffCentre(let c, let v): return "open-loop output at \(v) V at \(c.rawValue)"
         case .limitHit(let d, let l): return "\(d) at \(l)"
+        case .measurementFailed(let m, let c, let why): return "\(m.rawValue) measurement failed at \(c.rawValue): \(why)"
         }
     }
 }

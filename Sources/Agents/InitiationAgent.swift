@@ -25,31 +25,35 @@ public enum InitiationAgent {
     /// other currents and widths at a proven set of current densities, M6 at M4's L with its width
     /// matched to M4's current density so the open-loop output sits at mid-rail in every corner.
     public static func expertScript(_ topology: Topology) -> String {
+        // Structure I: every finger on a geometry the cards were fitted at (W 20 / L 2 input pair, W 1.5 /
+        // L 0.5 mirror and M6, W 1.5 / L 1 current mirrors): the corners then agree with each other
+        // and with the foundry models. A moderate-inversion input pair, M6 at high current density
+        // (little gate capacitance on the first-stage node), a second stage at three times the tail,
+        // and Rz well above 1/gm6 so its left-half-plane zero lifts the crossover and the phase.
         let base = topology == .structure1
-            ? "w1r = 14.5; l1 = 2; w3r = 4.02; l3 = 0.5; w5r = 4.44; l5 = 1; w7r = 17.75; l7 = 1"
-            : "w1r = 30; l1 = 1; w3r = 4; l3 = 1; w5r = 16; l5 = 1; w7r = 64; l7 = 1"
+            ? "w1r = 20; l1 = 2; w3r = 1.5; l3 = 0.5; w5r = 6; l5 = 1; l7 = 1; ccr = 0.2; nf7 = 12; rzr = 20; rzs = 1; iref = 10; srm = 1.25"
+            : "w1r = 30; l1 = 1; w3r = 4; l3 = 1; w5r = 16; l5 = 1; l7 = 1; ccr = 0.22; nf7 = 16; rzr = 16.3; rzs = 0; iref = 9.4; srm = 1.15"
         return """
-            # reference sizing at a 9.4 uA tail (current densities that keep the pair in weak inversion)
+            # reference sizing at the tail current iref (uA), scaled with the tail the slew spec asks for
             \(base)
-            cc = 0.22 * cl_pf                 # pF: second pole well above GBW at this ratio
-            i5 = 1.15 * sr_min * cc           # uA: rising SR ~ I5/Cc, 15 % margin
-            k = i5 / 9.4
+            cc = ccr * cl_pf                  # pF: second pole well above GBW at this ratio
+            i5 = srm * sr_min * cc            # uA: rising SR ~ I5/Cc, with margin
+            k = i5 / iref
             ibias = i5 / 4                    # the bias diode runs at a quarter of the tail: less wasted current
             l11 = l5
             w1 = w1r * k
             w3 = w3r * k
             w11 = w5r * k / 4
+            rz = rzr / k ^ rzs                # kOhm: well above 1/gm6, which falls as the current rises
             # mirrors built from equal fingers: the cards' per-finger width dependence then cancels
             nf5 = 4
             w5 = nf5 * w11
-            nf7 = 16
             w7 = nf7 * w11
             l6 = l3                           # same L as the mirror: equal Vgs, no systematic offset
-            # M6 in M4-sized fingers at the mirror ratio 2*I7/I5 = 8, one finger up: M6 sees less Vds
+            # M6 in M4-sized fingers at the mirror ratio 2*I7/I5, one finger up: M6 sees less Vds
             # than M4 and M7 more than M5 (channel-length modulation)
             nf6 = 2 * nf7 / nf5 + 1
             w6 = nf6 * w3
-            rz = 16.3                         # kOhm: LHP zero a little above the crossover
             """
     }
 
@@ -110,8 +114,17 @@ extension Design {
         var d = Design.initial(topology, bias: .selfBiased)
         for (name, size) in devices where d.devices[name] != nil { d.devices[name] = size }
         d.ccPF = ccPF; d.rzKOhm = rzKOhm; d.ibiasUA = ibiasUA
+        // The reference's own two branches run at a quarter of the bias diode's current (M10 four M8
+        // fingers wide): they are pure overhead in Idc, and the FoM pays for every µA.
+        var ratio = 1.0
+        if topology == .structure1, devices["M10"] == nil, var m10 = d.devices["M10"], let m8 = d.devices["M8"], m10.l == m8.l {
+            m10.w = 4 * m8.w
+            m10.nf = 4 * m8.nf
+            d.devices["M10"] = m10
+            ratio = 4
+        }
         let k = (d.devices["M13"]!.w / d.devices["M13"]!.l) / (d.devices["M12"]!.w / d.devices["M12"]!.l)
-        d.r2KOhm = limits.r2KOhm.clamp(1.4 * 0.02585 * log(k) / (targetUA * 1e-6) / 1e3)
+        d.r2KOhm = limits.r2KOhm.clamp(1.4 * 0.02585 * log(k) / (targetUA / ratio * 1e-6) / 1e3)
         return d
     }
 }

@@ -66,6 +66,11 @@ public final class PlanningAgent {
         var agent = simulation
         let runSlew = slew || slewGain.isEmpty
         if !runSlew { agent.benches.remove(.slew) }
+        // Inside the loop only the benches behind a constraint or the target run; the report's
+        // CMRR, PSRR and noise are measured once on the final design.
+        for b in [Testbench.cmrr, .psrr, .noise] where !SimulationAgent.metrics(of: b).contains(where: needed) {
+            agent.benches.remove(b)
+        }
         var results = agent.simulate(design, corners: stage.corners(of: spec), keepWaveforms: true)
         for i in results.indices {
             let c = results[i].corner
@@ -89,6 +94,13 @@ public final class PlanningAgent {
         }
         return (e, results)
     }
+
+    /// Whether the loop must measure `metric`: it is constrained or the target.
+    func needed(_ metric: Metric) -> Bool { spec.constraints[metric] != nil || spec.target?.metric == metric }
+
+    /// Improve or target moves in a row that raised nothing by at least 0.5 % before the search counts
+    /// as converged (each rejected move also halves that move's step).
+    public var patience = 5
 
     /// Records an iteration and prints its line.
     func record(_ stage: PlanningStage, _ plan: ActionPlan?, _ applied: [AppliedAction], _ design: Design,
@@ -233,7 +245,9 @@ public final class PlanningAgent {
     public func improveLoop(_ start: Design, evaluation: Evaluation, corners: [CornerResult]) -> (Design, Evaluation, [CornerResult], Bool) {
         var best = (start, evaluation, corners)
         var converged = false
+        var stale = 0
         while budgetLeft {
+            if stale >= patience { converged = true; break }
             let targetOpen = spec.target.map { t in best.1.worst[t.metric].map { !t.isMet(by: $0) } ?? false } ?? false
             let goal: PolicyGoal = targetOpen ? .target : .improve
             if goal == .improve && spec.objective == .none { converged = true; break }
@@ -248,12 +262,16 @@ public final class PlanningAgent {
             }
             let holds = Self.failing(e).isEmpty
             let better: Bool
+            var worthwhile = false
             if goal == .target, let tg = spec.target, let now = e.worst[tg.metric], let was = best.1.worst[tg.metric] {
                 better = holds && abs(now - tg.value) < abs(was - tg.value)
+                worthwhile = better && (tg.isMet(by: now) || abs(now - tg.value) < 0.8 * abs(was - tg.value))
             } else {
                 let targetKept = spec.target.map { t in e.worst[t.metric].map { t.isMet(by: $0) } ?? false } ?? true
                 better = holds && targetKept && (e.fom ?? 0) > (best.1.fom ?? 0) * 1.001
+                worthwhile = better && (e.fom ?? 0) > (best.1.fom ?? 0) * 1.005
             }
+            stale = worthwhile ? 0 : stale + 1
             record(.allCorners, plan, applied, design, e, seconds: Date().timeIntervalSince(t),
                    simulations: cs.map(\.simulations).reduce(0, +), accepted: better)
             if better {
@@ -309,6 +327,23 @@ public final class PlanningAgent {
         } else {
             status = Self.failing(evaluation).isEmpty ? .budgetSpent : .infeasible
             explanation = "the budget ran out with " + Self.failing(evaluation).sorted().map(\.rawValue).joined(separator: ", ") + " failing"
+        }
+        // CMRR, PSRR and noise (skipped inside the loop when unconstrained) for the report, on the final design.
+        let skipped = simulation.benches.intersection([.cmrr, .psrr, .noise]).filter { !SimulationAgent.metrics(of: $0).contains(where: needed) }
+        if !skipped.isEmpty {
+            var extra = simulation
+            extra.benches = skipped
+            let more = extra.simulate(design, corners: corners.map(\.corner))
+            for (i, r) in more.enumerated() where i < corners.count {
+                corners[i].metrics.merge(r.metrics) { _, new in new }
+                corners[i].flags += r.flags
+                corners[i].failures += r.failures
+                corners[i].simulations += r.simulations
+                simulations += r.simulations
+            }
+            let stage: PlanningStage = corners.count == spec.corners.count ? .allCorners : .realBias
+            evaluation = Evaluation(perCorner: Dictionary(uniqueKeysWithValues: corners.map { ($0.corner, $0.metrics) }), spec: spec,
+                                    guardBand: stage.guardBand, extraFlags: corners.flatMap(\.flags))
         }
         for m in Self.failing(evaluation).sorted() where !conflicts.contains(where: { $0.hasPrefix(m.rawValue) || $0.contains("vs \(m.rawValue)") }) {
             conflicts.insert(String(format: "%@: still short by %.1f %% after every applicable rule", m.rawValue, -(evaluation.margins[m] ?? 0) * 100))

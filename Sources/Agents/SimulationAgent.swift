@@ -91,8 +91,12 @@ public struct SimulationAgent: Sendable {
                 r.unavailable.append(bench)
             } catch {
                 r.failures.append("\(bench.rawValue) at \(corner.rawValue): \(error)")
-                // A bench that does not converge counts as failing its specs, never as passing them.
-                for m in Self.metrics(of: bench) { r.metrics[m] = m.higherIsBetter ? -1e3 : 1e6 }
+                // No stand-in number: the metric stays absent and a flag says why, so a report never
+                // shows a failed measurement as a value and the evaluation counts its spec as failing.
+                for m in Self.metrics(of: bench) {
+                    r.metrics[m] = nil
+                    r.flags.append(.measurementFailed(metric: m, corner: corner, reason: String("\(error)".prefix(160))))
+                }
             }
         }
         return r
@@ -181,13 +185,18 @@ public struct SimulationAgent: Sendable {
             var measured: (sr: Double?, t: [Double], v: [Double]) = (nil, [], [])
             for attempt in 0..<2 {
                 if attempt == 1 { deck.analyses = official }
-                let plots = try Simulator(deck: deck).run()
+                let plots: [Plot]
+                do { plots = try Simulator(deck: deck).run() } catch where attempt == 0 {
+                    // A shortened run that does not converge gets the official step and length once.
+                    continue
+                }
                 guard let p = plots.first(where: { $0.vector(named: "time") != nil }),
                       let t = p.real("time"), let v = p.real("v(vout)") else { throw SimulationError(.badValue, "no v(vout) in the transient result") }
                 measured = (BenchMeasurement.slewRate(time: t, values: v, low: 0.1 * spec.vdd, high: 0.9 * spec.vdd, after: 0), t, v)
                 if measured.sr != nil { break }
             }
-            r.metrics[.srVPerUs] = measured.sr ?? 0
+            guard let sr = measured.sr else { throw SimulationError(.badValue, "Vout never completes its first rising edge (10 % to 90 % of VDD)") }
+            r.metrics[.srVPerUs] = sr
             if keepWaveforms { r.slew = Curve(x: measured.t.map { $0 * 1e6 }, y: measured.v) }
         case .idc:
             let sim = try Simulator(deck: deck)

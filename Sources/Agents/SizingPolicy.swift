@@ -82,6 +82,11 @@ public struct ExpertSizingPolicy: SizingPolicy {
     var rejectedCount = 0
     /// M6 widths tried while the open-loop output sat at a rail, with the output's offset from mid-rail.
     var centring: [(w6: Double, offset: Double)] = []
+    /// Exponent on the target ratio (halved after each rejected target move) and the rejections seen.
+    /// Accepted tries in a row of the current improve move.
+    var streak = 0
+    var targetDamping = 1.0
+    var targetRejected = 0
 
     public init() {}
 
@@ -172,7 +177,11 @@ public struct ExpertSizingPolicy: SizingPolicy {
     mutating func target(_ c: PolicyContext) -> ActionPlan? {
         pending = nil
         guard let t = c.spec.target, let w = c.evaluation.worst[t.metric], w.isFinite, w > 0 else { return nil }
-        let ratio = t.value / w
+        // A target move the planner rejected (it broke a spec) is retried with half the step (in log).
+        if c.rejected.count > targetRejected { targetDamping /= 2 }
+        targetRejected = c.rejected.count
+        guard targetDamping > 0.1 else { return nil }
+        let ratio = pow(t.value / w, targetDamping)
         let r = min(2, max(0.5, ratio))
         let actions: [SizingAction]
         let why: String
@@ -185,7 +194,9 @@ public struct ExpertSizingPolicy: SizingPolicy {
                 actions = [SizingAction(device: "Rz", param: .value, op: .scale, value: pow(r, 1.6))]; why = "Rz's zero sets how far the crossover is lifted"
             }
         case .srVPerUs, .idcUA:
-            actions = [Self.current(c.design, scale: r)]; why = "SR ≈ I5/Cc and Idc ∝ bias current"
+            // Rz follows 1/gm6 ∝ 1/I so the zero keeps its place against the second pole (PM kept).
+            actions = [Self.current(c.design, scale: r), SizingAction(device: "Rz", param: .value, op: .scale, value: 1 / r)]
+            why = "SR ≈ I5/Cc and Idc ∝ bias current; Rz scaled with 1/gm6"
         case .pmDeg:
             actions = [SizingAction(device: "Rz", param: .value, op: .scale, value: pow(1 / r, 2))]; why = "Rz moves the zero against the second pole"
         case .gainDB:
@@ -202,27 +213,28 @@ public struct ExpertSizingPolicy: SizingPolicy {
     /// its step halved and gives way to the next; a move whose step fell below a fifth is retired.
     mutating func improve(_ c: PolicyContext) -> ActionPlan? {
         func moves(_ k: (String) -> Double) -> [(key: String, name: String, actions: [SizingAction])] {
+            // Cheapest first: Rz's zero lifts GBW for no current; then current out of the bias and the
+            // second stage while the phase margin allows; a narrower M6 (with its mirror) buys the phase
+            // margin back by taking gate capacitance off the first-stage node.
             let list: [(String, [SizingAction])] = [
-                ("less second-stage current with a larger Rz (M7, M6 narrower together keep the output centred; Rz keeps the zero's lift): Idc down",
-                 [SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.1 * k("i7rz")),
-                  SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.1 * k("i7rz")),
-                  SizingAction(device: "Rz", param: .value, op: .scale, value: 1 + 0.1 * k("i7rz"))]),
-                ("wider M6 with M3/M4 (more gm6 per µA at the same current, output kept centred): PM up, then spent on current",
-                 [SizingAction(device: "M6", param: .w, op: .scale, value: 1 + 0.15 * k("m36")),
-                  SizingAction(device: "M3", param: .w, op: .scale, value: 1 + 0.15 * k("m36")),
-                  SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.05 * k("m36")),
-                  SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.05 * k("m36"))]),
-                ("less bias current and a smaller Cc together (GBW and SR ≈ I/Cc kept): Idc down, PM down",
-                 [Self.current(c.design, scale: 1 - 0.1 * k("icc")), SizingAction(device: "Cc", param: .value, op: .scale, value: 1 - 0.1 * k("icc"))]),
                 ("larger Rz: the zero lifts GBW, PM down", [SizingAction(device: "Rz", param: .value, op: .scale, value: 1 + 0.1 * k("rz"))]),
+                ("less bias current and a smaller Cc together (GBW and SR ≈ I/Cc kept): Idc down, PM down",
+                 [Self.current(c.design, scale: 1 - 0.08 * k("icc")), SizingAction(device: "Cc", param: .value, op: .scale, value: 1 - 0.08 * k("icc"))]),
+                ("narrower M6 with M3/M4 (less gate capacitance on the first-stage node, output kept centred): PM up",
+                 [SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.1 * k("n36")),
+                  SizingAction(device: "M3", param: .w, op: .scale, value: 1 - 0.1 * k("n36"))]),
                 ("less second-stage current (M7, M6 narrower together keep the output centred): Idc down, PM down",
-                 [SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.1 * k("i7")),
-                  SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.1 * k("i7"))]),
-                ("smaller Cc: GBW and SR up, PM down", [SizingAction(device: "Cc", param: .value, op: .scale, value: 1 - 0.1 * k("cc"))]),
-                ("less bias current: Idc down, SR and GBW down", [Self.current(c.design, scale: 1 - 0.08 * k("ib"))]),
-                ("wider input pair: more gm1 per µA, GBW up", [SizingAction(device: "M1", param: .w, op: .scale, value: 1 + 0.2 * k("w1"))]),
+                 [SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.08 * k("i7")),
+                  SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.08 * k("i7"))]),
+                ("wider input pair: more gm1 per µA, GBW up", [SizingAction(device: "M1", param: .w, op: .scale, value: 1 + 0.15 * k("w1"))]),
+                ("smaller Cc: GBW and SR up, PM down", [SizingAction(device: "Cc", param: .value, op: .scale, value: 1 - 0.08 * k("cc"))]),
+                ("less bias current: Idc down, SR and GBW down", [Self.current(c.design, scale: 1 - 0.06 * k("ib"))]),
+                ("less second-stage current with a larger Rz (M7, M6 narrower together keep the output centred; Rz keeps the zero's lift): Idc down",
+                 [SizingAction(device: "M7", param: .w, op: .scale, value: 1 - 0.08 * k("i7rz")),
+                  SizingAction(device: "M6", param: .w, op: .scale, value: 1 - 0.08 * k("i7rz")),
+                  SizingAction(device: "Rz", param: .value, op: .scale, value: 1 + 0.08 * k("i7rz"))]),
             ]
-            let keys = ["i7rz", "m36", "icc", "rz", "i7", "cc", "ib", "w1"]
+            let keys = ["rz", "icc", "n36", "i7", "w1", "cc", "ib", "i7rz"]
             var tagged = Array(zip(keys, list))
             if c.spec.target?.metric == .gbwMHz {
                 // GBW is pinned by the target: spend margin on current only.
@@ -240,9 +252,13 @@ public struct ExpertSizingPolicy: SizingPolicy {
         if let key = pending, c.history.last != nil {
             if c.rejected.count == rejectedCount {
                 moveStep[key] = min(2, (moveStep[key] ?? 1) * 1.5)
+                streak += 1
             } else {
                 moveStep[key] = (moveStep[key] ?? 1) / 2
-                improveIndex += 1
+                // A move that had just paid off overshot: bisect it (same move, half the step) before
+                // giving way to the next one.
+                if streak == 0 { improveIndex += 1 }
+                streak = 0
             }
         }
         let list = moves { moveStep[$0] ?? 1 }

@@ -32,9 +32,13 @@ public enum SizingReport {
     public static func table(_ e: Evaluation, corners: [Corner]) -> String {
         let metrics = Metric.allCases
         var lines = ["corner " + metrics.map { $0.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined(separator: " ")]
+        var failed: Set<String> = []
+        for case .measurementFailed(let m, let c, _) in e.flags { failed.insert("\(c.rawValue) \(m.rawValue)"); failed.insert("worst \(m.rawValue)") }
         func row(_ name: String, _ values: [Metric: Double]) -> String {
             name.padding(toLength: 7, withPad: " ", startingAt: 0) + metrics.map { m in
-                (values[m].map { String(format: "%.4g", $0) } ?? "n/a").padding(toLength: 12, withPad: " ", startingAt: 0)
+                // A failed measurement reads as such, never as a number (and taints the worst case).
+                (failed.contains("\(name) \(m.rawValue)") ? "FAILED" : values[m].map { String(format: "%.4g", $0) } ?? "n/a")
+                    .padding(toLength: 12, withPad: " ", startingAt: 0)
             }.joined(separator: " ")
         }
         for c in corners { lines.append(row(c.rawValue, e.perCorner[c] ?? [:])) }

@@ -169,7 +169,7 @@ final class ControlTests: XCTestCase {
         var output = ""
         let session = ControlSession(deck: try Deck.parse(text)) { output += $0 }
         try session.runBatch()
-        XCTAssertTrue(output.hasPrefix("\n  Measurements for AC Analysis\n\nf3db                =  1."), output)
+        XCTAssertTrue(output.hasPrefix("\n  Measurements for AC Analysis\n\nf3db                =   1."), output)
         XCTAssertNotNil(session.measurements["f3db"])
     }
 }

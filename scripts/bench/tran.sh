@@ -2,12 +2,14 @@
 # Transient benchmark, whole process, Miller (`miller sim`) against `ngspice -b`, interleaved, median of
 # RUNS runs each (default 3), on two generated decks:
 #   ring101  101-stage level-1 CMOS ring oscillator, started from alternating .ic values with UIC,
-#            `.tran 0.1n 5u uic` (about 200 periods of ~25 ns);
+#            `.tran 0.1n 5.2u uic` (200 periods of about 25.8 ns);
 #   ladder   RC ladder of 10 000 sections (10 Ω, 1 fF) driven by a pulse, `.tran 1n 2u`.
-# Before timing, both simulators run each deck once writing raw files, and the waveforms are checked:
-# the ladder's saved nodes within 1e-3 of their swing (edges within 1 ns), the ring's oscillation period
-# within 2 % (at the default reltol=1e-3 each simulator's phase drifts by its own truncation error, so
-# the period is what "the same waveform" can mean there; both agree to 0.1 % at reltol=1e-4).
+# Every run writes a raw file (`-r`; without one `ngspice -b` simulates nothing), binary while timed.
+# Before timing, both simulators run each deck once with `.options acct` (their step and iteration
+# counts are printed) and the waveforms are checked: the ladder's saved nodes within 1e-3 of their swing
+# (edges within 1 ns), the ring's oscillation period within 2 % (at the default reltol=1e-3 each
+# simulator's phase drifts by its own truncation error, so the period is what "the same waveform" can
+# mean there; both agree to 0.1 % at reltol=1e-4).
 #
 #   scripts/bench/tran.sh            build (release), check, time, print a table
 #   RUNS=5 scripts/bench/tran.sh
@@ -32,7 +34,7 @@ ring += [f"x{k + 1} n{k + 1} n{(k + 1) % N + 1} vdd inv" for k in range(N)]
 ring += [".model nch nmos level=1 vto=0.7 kp=110u gamma=0.4 lambda=0.04 phi=0.7 tox=20n cgso=0.3n cgdo=0.3n cgbo=0.1n cj=0.4m mj=0.5 cjsw=0.3n mjsw=0.33 pb=0.8",
          ".model pch pmos level=1 vto=-0.7 kp=40u gamma=0.5 lambda=0.05 phi=0.7 tox=20n cgso=0.3n cgdo=0.3n cgbo=0.1n cj=0.5m mj=0.5 cjsw=0.35n mjsw=0.33 pb=0.8",
          ".ic " + " ".join(f"v(n{k + 1})={'0' if k % 2 == 0 else '3.3'}" for k in range(N)),
-         ".save v(n1) v(n51)", ".tran 0.1n 5u uic", ".end"]
+         ".save v(n1) v(n51)", ".tran 0.1n 5.2u uic", ".end"]
 open(f"{work}/ring101.cir", "w").write("\n".join(ring) + "\n")
 M = 10000
 ladder = ["rc ladder of 10000 sections driven by a pulse", "v1 n0 0 pulse(0 1 10n 10n 10n 1u 2u)"]
@@ -57,24 +59,34 @@ EOF
 cd "$work"
 echo "checking waveforms..."
 for deck in ring101 ladder; do
-    "$miller" sim $deck.cir -r m_$deck.raw >/dev/null
-    SPICE_ASCIIRAWFILE=1 ngspice -b -r n_$deck.raw $deck.cir >/dev/null 2>&1
+    sed 's/^\.tran/.options acct\n.tran/' $deck.cir > acct_$deck.cir
+    "$miller" sim acct_$deck.cir -r m_$deck.raw > m_$deck.log
+    SPICE_ASCIIRAWFILE=1 ngspice -b -r n_$deck.raw acct_$deck.cir > n_$deck.log 2>&1
+    for side in m n; do
+        name=$([ $side = m ] && echo miller || echo ngspice)
+        printf '%-8s %-8s %s\n' $deck $name "$(grep -E '^(Transient iterations|Accepted timepoints|Rejected timepoints) =' ${side}_$deck.log \
+            | sed 's/ timepoints//; s/Transient //' | tr '\n' ' ')"
+    done
 done
 python3 "$compare" m_ladder.raw n_ladder.raw --tolerance 1e-3 --window 1e-9 || { echo "error: ladder waveforms differ" >&2; exit 1; }
 pm=$(period m_ring101.raw "v(n1)"); pn=$(period n_ring101.raw "v(n1)")
 python3 -c "import sys; pm, pn = $pm, $pn; d = abs(pm - pn) / pn; print(f'ring101 period: miller {pm * 1e9:.3f} ns, ngspice {pn * 1e9:.3f} ns, difference {d * 100:.2f} %'); sys.exit(0 if d < 0.02 else 1)" \
     || { echo "error: ring periods differ" >&2; exit 1; }
 
-seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
+# One run: appends "wall cpu" (seconds, cpu = user + system) to the file named first.
+timed() { local out=$1; shift; /usr/bin/time -f '%e %U %S' -o t.one "$@" >/dev/null 2>&1 || { echo "error: $* failed" >&2; exit 1; }
+    awk '{printf "%s %.3f\n", $1, $2 + $3}' t.one >> "$out"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-printf '\n%-10s %12s %12s %8s\n' deck "miller s" "ngspice s" ratio
+printf '\n%-8s %12s %12s %7s %12s %12s %7s\n' deck "miller cpu" "ngspice cpu" ratio "miller wall" "ngspice wall" ratio
 for deck in ring101 ladder; do
     : > m.times; : > n.times
     for ((k = 0; k < runs; k++)); do
-        seconds "$miller" sim $deck.cir >> m.times
-        seconds ngspice -b $deck.cir >> n.times
+        timed m.times "$miller" sim $deck.cir -r m_$deck.raw --binary
+        timed n.times ngspice -b -r n_$deck.raw $deck.cir
     done
-    m=$(median < m.times); n=$(median < n.times)
-    printf '%-10s %12.3f %12.3f %8.2f\n' $deck "$m" "$n" "$(echo "$m / $n" | bc -l)"
+    mw=$(cut -d' ' -f1 m.times | median); mc=$(cut -d' ' -f2 m.times | median)
+    nw=$(cut -d' ' -f1 n.times | median); nc=$(cut -d' ' -f2 n.times | median)
+    printf '%-8s %12.2f %12.2f %7.2f %12.2f %12.2f %7.2f\n' $deck "$mc" "$nc" "$(echo "$mc / $nc" | bc -l)" \
+        "$mw" "$nw" "$(echo "$mw / $nw" | bc -l)"
 done
-echo "(whole process, median of $runs interleaved runs; ratio < 1 means Miller is faster; load: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "(whole process, raw file written on both sides, median of $runs interleaved runs; ratio < 1 means Miller is faster; load: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -47,6 +47,7 @@ extension Simulator {
         let integrator = Integrator(method: options.method == "gear" ? .gear : .trapezoidal,
                                     states: circuit.stateCount, useInitialConditions: settings.useInitialConditions)
         solver.transient = integrator
+        solver.forgetFactorization()
         defer {
             solver.transient = nil
             solver.heldNodes = []
@@ -87,8 +88,16 @@ extension Simulator {
         }
         integrator.flattenHistory()
         integrator.integrating = true
+        var statistics = TransientStatistics()
+        solver.iterations = 0
+        defer { statistics.iterations = solver.iterations; transientStatistics = statistics }
 
-        let outs = outputs
+        // The whole initial solution (what ngspice prints as "Initial Transient Solution"), whatever is saved.
+        let x0 = solver.solution
+        initialTransientPoint = Plot(name: "initial", title: "Initial Transient Solution",
+                                     vectors: [Vector(name: "time", type: .time, values: .real([0]))]
+                                        + outputs.map { Vector(name: $0.name, type: $0.quantity, values: .real([x0[$0.unknown.index]])) })
+        let outs = savedOutputs
         let outIndices = outs.map(\.unknown.index)
         var times: [Double] = []
         // Accepted values row by row (one row of outputs per time point), transposed at the end.
@@ -161,7 +170,10 @@ extension Simulator {
                 let converged = solver.newton(maxIterations: options.itl4,
                                               initJunction: firstTime && settings.useInitialConditions)
                 if firstTime { integrator.copyPreviousBack() }
+                statistics.timepoints += 1
                 if !converged {
+                    // ngspice counts a point whose Newton failed as rejected too.
+                    statistics.rejected += 1
                     delta /= 8
                     integrator.setOrder(1)
                     solver.setSolution(UnsafePointer(accepted))
@@ -184,6 +196,7 @@ extension Simulator {
                         delta = newDelta
                         break
                     }
+                    statistics.rejected += 1
                     delta = newDelta
                 }
                 if delta <= minStep {
@@ -191,6 +204,7 @@ extension Simulator {
                     delta = minStep
                 }
             }
+            statistics.accepted += 1
             record(time)
             if abs(time - stop) < minBreak { break }
         }

@@ -17,12 +17,27 @@ public final class Simulator {
     private(set) var solver: Solver
     var topologyChecked = false
     private var plotCounts: [String: Int] = [:]
+    /// Counts of the latest transient analysis (what ngspice's `.options acct` prints).
+    public internal(set) var transientStatistics = TransientStatistics()
+    /// The latest transient's initial point, every node and branch (one point, whatever `.save` keeps).
+    public internal(set) var initialTransientPoint: Plot?
 
     /// Elaborates the deck: numbers nodes, binds devices to their models and the sparse pattern.
     public init(deck: Deck) throws {
         self.deck = deck
         circuit = try Circuit(deck: deck)
         solver = Solver(circuit: circuit)
+    }
+
+    /// What one transient analysis took: attempted, accepted and rejected time points and Newton iterations.
+    public struct TransientStatistics: Sendable, Equatable {
+        public var timepoints = 0, accepted = 0, rejected = 0, iterations = 0
+
+        /// The lines ngspice's `.options acct` prints for these figures.
+        public var listing: String {
+            "Transient iterations = \(iterations)\nTransient timepoints = \(timepoints)\n"
+                + "Accepted timepoints = \(accepted)\nRejected timepoints = \(rejected)\n"
+        }
     }
 
     /// Runs every analysis in deck order; plots are named per kind as ngspice does (`op1`, `dc1`, `ac1`).

@@ -88,7 +88,8 @@ public final class ControlSession {
             case .tran(let step, let stop, let start, let maxStep, let uic):
                 plot = try sim.transient(TransientSettings(step: step, stop: stop, start: start, maxStep: maxStep,
                                                            useInitialConditions: uic))
-                if !uic { emit(ControlSession.initialSolution(plot)) }
+                if !uic { emit(ControlSession.initialSolution(sim.initialTransientPoint ?? plot)) }
+                if deck.options.acct { emit(sim.transientStatistics.listing) }
             case .noise(let output, let reference, let source, let sweep, let summary):
                 // The spectra plot first, then the integrated one (current afterwards, as in ngspice).
                 var made = try sim.noise(output: output, reference: reference, source: source, sweep: sweep,

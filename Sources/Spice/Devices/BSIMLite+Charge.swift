@@ -6,18 +6,18 @@ struct BSIMLiteCharges {
     var gate: Dual, drain: Dual, source: Dual, bulk: Dual
 }
 
-extension BSIMLiteModel {
+extension BSIMLiteSize {
     /// Intrinsic gate, drain, source and bulk charges (capmod=2 or 3 with the XPART partition) at frame
     /// voltages `vgs`, `vds` ≥ 0, given the DC evaluation at the same point (ngspice's `b3ld`, manual ch. 4).
-    func charges(_ s: BSIMLiteSize, _ c: BSIMLiteChannel, vgs vgsValue: Double, vds vdsValue: Double) -> BSIMLiteCharges {
+    func charges(_ c: BSIMLiteChannel, vgs vgsValue: Double, vds vdsValue: Double) -> BSIMLiteCharges {
         let vgs = Dual(vgsValue, g: 1), vds = Dual(vdsValue, d: 1)
         let delta3 = 0.02, delta4 = 0.02
-        let coxWL = cox * s.weffCV * s.leffCV
-        let vbseffCV = c.vbseff.v < 0 ? c.vbseff : s.phi - c.phis
+        let coxWL = cox * self.weffCV * self.leffCV
+        let vbseffCV = c.vbseff.v < 0 ? c.vbseff : self.phi - c.phis
 
         // The charge model's own Vgsteff: the DC one with the swing scaled by NOFF and shifted by VOFFCV.
-        let t0n = s.vtm * (c.n * s.noff)
-        let vgstCV = c.vgst - s.voffcv
+        let t0n = self.vtm * (c.n * self.noff)
+        let vgstCV = c.vgst - self.voffcv
         let vgstNVt = vgstCV / t0n
         let vgsteff: Dual
         if vgstNVt.v > BSIMConstant.expThreshold {
@@ -29,22 +29,22 @@ extension BSIMLiteModel {
         }
 
         // Accumulation and depletion charges around the zero-bias flat band VFBZB.
-        let vfb = s.vfbzb
+        let vfb = self.vfbzb
         let v3 = vfb - vgs + vbseffCV - delta3
         let root = vfb <= 0 ? sqrt(v3 * v3 - 4 * delta3 * vfb) : sqrt(v3 * v3 + 4 * delta3 * vfb)
         let vfbeff = vfb - 0.5 * (v3 + root)
         if capmod == 3 {
-            return chargesCTM(s, c, vgs: vgs, vds: vds, vgsteff: vgsteff, vbseffCV: vbseffCV, vfbeff: vfbeff)
+            return chargesCTM(c, vgs: vgs, vds: vds, vgsteff: vgsteff, vbseffCV: vbseffCV, vfbeff: vfbeff)
         }
         let qac0 = coxWL * (vfbeff - vfb)
-        let half = 0.5 * s.k1ox
+        let half = 0.5 * self.k1ox
         let t3 = vgs - vfbeff - vbseffCV - vgsteff
         let t1: Dual
-        if s.k1ox == 0 { t1 = Dual(0) } else if t3.v < 0 { t1 = half + t3 / s.k1ox } else { t1 = sqrt(half * half + t3) }
-        let qsub0 = s.k1ox == 0 ? Dual(0) : coxWL * s.k1ox * (t1 - half)
+        if self.k1ox == 0 { t1 = Dual(0) } else if t3.v < 0 { t1 = half + t3 / self.k1ox } else { t1 = sqrt(half * half + t3) }
+        let qsub0 = self.k1ox == 0 ? Dual(0) : coxWL * self.k1ox * (t1 - half)
 
         // Inversion charge with the smoothed CV saturation voltage.
-        let abulkCV = c.abulk0 * s.abulkCVfactor
+        let abulkCV = c.abulk0 * self.abulkCVfactor
         let vdsatCV = vgsteff / abulkCV
         let v4 = vdsatCV - vds - delta4
         let r4 = sqrt(v4 * v4 + 4 * delta4 * vdsatCV)
@@ -77,12 +77,12 @@ extension BSIMLiteModel {
     /// capacitance of the charge centroid's depth, one depth below threshold (Debye length and ACDE) and
     /// one in inversion (from Vgsteff and Vth), and the inversion charge reduced by the surface-potential
     /// rise ΔΦ (MOIN).
-    private func chargesCTM(_ s: BSIMLiteSize, _ c: BSIMLiteChannel, vgs: Dual, vds: Dual, vgsteff: Dual,
+    private func chargesCTM(_ c: BSIMLiteChannel, vgs: Dual, vds: Dual, vgsteff: Dual,
                             vbseffCV: Dual, vfbeff: Dual) -> BSIMLiteCharges {
         let delta4 = 0.02
         let cox = self.cox
-        let coxWL = cox * s.weffCV * s.leffCV
-        let vfb = s.vfbzb
+        let coxWL = cox * self.weffCV * self.leffCV
+        let vfb = self.vfbzb
         // Series combination of Cox and εSi/Tcen, as the factor on CoxWL.
         func centroid(_ tcen: Dual) -> Dual {
             let ccen = BSIMConstant.epsSi / tcen
@@ -91,44 +91,44 @@ extension BSIMLiteModel {
 
         // Accumulation/depletion: Tcen = LDEB·exp(ACDE·(Vgs − Vbs − VFBZB)/TOX[Å]), limited to LDEB.
         let toxA = 1e8 * tox
-        let arg = s.acde * ((vgs - vbseffCV - vfb) / toxA)
+        let arg = self.acde * ((vgs - vbseffCV - vfb) / toxA)
         let tcenRaw: Dual
         if arg.v <= -BSIMConstant.expThreshold {
-            tcenRaw = Dual(s.ldeb * BSIMConstant.minExp)
+            tcenRaw = Dual(self.ldeb * BSIMConstant.minExp)
         } else if arg.v >= BSIMConstant.expThreshold {
-            tcenRaw = Dual(s.ldeb * BSIMConstant.maxExp)
+            tcenRaw = Dual(self.ldeb * BSIMConstant.maxExp)
         } else {
-            tcenRaw = s.ldeb * exp(arg)
+            tcenRaw = self.ldeb * exp(arg)
         }
         let link = 1e-3 * tox
-        let v3 = s.ldeb - tcenRaw - link
-        let tcenAcc = s.ldeb - 0.5 * (v3 + sqrt(v3 * v3 + 4 * link * s.ldeb))
+        let v3 = self.ldeb - tcenRaw - link
+        let tcenAcc = self.ldeb - 0.5 * (v3 + sqrt(v3 * v3 + 4 * link * self.ldeb))
         let coxWLacc = coxWL * centroid(tcenAcc)
         let qac0 = coxWLacc * (vfbeff - vfb)
-        let half = 0.5 * s.k1ox
+        let half = 0.5 * self.k1ox
         let t3 = vgs - vfbeff - vbseffCV - vgsteff
         let t1: Dual
-        if s.k1ox == 0 { t1 = Dual(0) } else if t3.v < 0 { t1 = half + t3 / s.k1ox } else { t1 = sqrt(half * half + t3) }
-        let qsub0 = s.k1ox == 0 ? Dual(0) : coxWLacc * s.k1ox * (t1 - half)
+        if self.k1ox == 0 { t1 = Dual(0) } else if t3.v < 0 { t1 = half + t3 / self.k1ox } else { t1 = sqrt(half * half + t3) }
+        let qsub0 = self.k1ox == 0 ? Dual(0) : coxWLacc * self.k1ox * (t1 - half)
 
         // ΔΦ: the surface potential keeps rising in inversion.
         let denominator: Double, t0p: Double
-        if s.k1ox <= 0 {
-            denominator = 0.25 * s.moin * s.vtm; t0p = 0.5 * s.sqrtPhi
+        if self.k1ox <= 0 {
+            denominator = 0.25 * self.moin * self.vtm; t0p = 0.5 * self.sqrtPhi
         } else {
-            denominator = s.moin * s.vtm * s.k1ox * s.k1ox; t0p = s.k1ox * s.sqrtPhi
+            denominator = self.moin * self.vtm * self.k1ox * self.k1ox; t0p = self.k1ox * self.sqrtPhi
         }
-        let deltaPhi = s.vtm * log(1 + (2 * t0p + vgsteff) * vgsteff / denominator)
+        let deltaPhi = self.vtm * log(1 + (2 * t0p + vgsteff) * vgsteff / denominator)
         let tdp = vgsteff - deltaPhi - 0.001
         let vgDP = 0.5 * (tdp + sqrt(tdp * tdp + vgsteff * 0.004))
 
         // Inversion: Tcen = 1.9 nm / (1 + ((Vgsteff + 4(Vth − VFBZB − Φ))/(2·TOX[Å]))^0.7).
-        let t3v = 4 * (c.vth - vfb - s.phi)
+        let t3v = 4 * (c.vth - vfb - self.phi)
         let x = t3v.v >= 0 ? (vgsteff + t3v) / (2 * toxA) : (vgsteff + 1e-20) / (2 * toxA)
         let tcenInv = 1.9e-9 / (1 + exp(0.7 * log(x)))
         let coxWLcen = coxWL * centroid(tcenInv)
 
-        let abulkCV = c.abulk0 * s.abulkCVfactor
+        let abulkCV = c.abulk0 * self.abulkCVfactor
         let vdsatCV = vgDP / abulkCV
         let v4 = vdsatCV - vds - delta4
         let r4 = sqrt(v4 * v4 + 4 * delta4 * vdsatCV)
@@ -175,9 +175,8 @@ extension BSIMLite {
     /// The capacitances at the present operating point.
     var capacitances: BSIMLiteCapacitances {
         let forward = mode > 0
-        let c = channel ?? (forward ? model.channel(size, vgs: vgs, vds: vds, vbs: vbs)
-                                    : model.channel(size, vgs: vgs - vds, vds: -vds, vbs: vbd))
-        let q = forward ? model.charges(size, c, vgs: vgs, vds: vds) : model.charges(size, c, vgs: vgs - vds, vds: -vds)
+        let c = forward ? size.channel(vgs: vgs, vds: vds, vbs: vbs) : size.channel(vgs: vgs - vds, vds: -vds, vbs: vbd)
+        let q = forward ? size.charges(c, vgs: vgs, vds: vds) : size.charges(c, vgs: vgs - vds, vds: -vds)
         // Frame matrix over (g, d, s, b) of the frame; the source column is minus the sum of the others.
         func row(_ x: Dual) -> [Double] { [x.g, x.d, -(x.g + x.d + x.b), x.b] }
         let frame = [row(q.gate), row(q.drain), row(q.source), row(q.bulk)]

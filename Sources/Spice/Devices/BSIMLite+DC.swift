@@ -61,41 +61,50 @@ struct BSIMLiteChannel {
 }
 
 extension BSIMLiteModel {
+    /// The channel current of one instance size (see `BSIMLiteSize.channel`).
+    func channel(_ s: BSIMLiteSize, vgs: Double, vds: Double, vbs: Double) -> BSIMLiteChannel {
+        s.channel(vgs: vgs, vds: vds, vbs: vbs)
+    }
+}
+
+extension BSIMLiteSize {
     /// The channel current of BSIM3v3.3 (mobmod=1, no poly depletion, no substrate current) at
     /// forward-mode voltages `vgs`, `vds` ≥ 0, `vbs`, following the manual's equations as ngspice 39
     /// evaluates them, including its smoothing of discontinuities and its value-only clamps.
-    func channel(_ s: BSIMLiteSize, vgs vgsValue: Double, vds vdsValue: Double, vbs vbsValue: Double) -> BSIMLiteChannel {
+    ///
+    /// A method of the size (not of the model card) so the device's load reads its parameters in place:
+    /// passing the ~700-byte size or the card by value cost a copy per evaluation.
+    func channel(vgs vgsValue: Double, vds vdsValue: Double, vbs vbsValue: Double) -> BSIMLiteChannel {
         let expThreshold = BSIMConstant.expThreshold
         let vgs = Dual(vgsValue, g: 1), vds = Dual(vdsValue, d: 1), vbs = Dual(vbsValue, b: 1)
-        let leff = s.leff, vtm = s.vtm
+        let leff = self.leff, vtm = self.vtm
 
         // Effective body bias: smooth clamp at VBSC.
-        let t0vb = vbs - s.vbsc - 0.001
-        let t1vb = sqrt(t0vb * t0vb - 0.004 * s.vbsc)
-        var vbseff = s.vbsc + 0.5 * (t0vb + t1vb)
+        let t0vb = vbs - self.vbsc - 0.001
+        let t1vb = sqrt(t0vb * t0vb - 0.004 * self.vbsc)
+        var vbseff = self.vbsc + 0.5 * (t0vb + t1vb)
         // ngspice keeps the smooth function's slope when it clamps the value to Vbs.
         if vbseff.v < vbs.v { vbseff = vbseff.with(value: vbs.v) }
 
         let phis: Dual, sqrtPhis: Dual
         if vbseff.v > 0 {
-            phis = s.phi * (s.phi / (s.phi + vbseff))
-            sqrtPhis = s.phis3 / (s.phi + 0.5 * vbseff)
+            phis = self.phi * (self.phi / (self.phi + vbseff))
+            sqrtPhis = self.phis3 / (self.phi + 0.5 * vbseff)
         } else {
-            phis = s.phi - vbseff
+            phis = self.phi - vbseff
             sqrtPhis = sqrt(phis)
         }
-        let xdep = sqrtPhis * (s.xdep0 / s.sqrtPhi)
+        let xdep = sqrtPhis * (self.xdep0 / self.sqrtPhi)
 
         // Threshold voltage: short-channel (DVT0-2), narrow-width (DVT0W-2W), body effect, DIBL.
         let sqrtXdep = sqrt(xdep)
-        let v0 = s.vbi - s.phi
+        let v0 = self.vbi - self.phi
         func dvtFactor(_ dvt2: Double) -> Dual {
             let t = vbseff * dvt2
             if t.v >= -0.5 { return 1 + t }
             return (1 + 3 * t) / (3 + 8 * t)
         }
-        let lt1 = s.factor1 * sqrtXdep * dvtFactor(s.dvt2)
-        let ltw = s.factor1 * sqrtXdep * dvtFactor(s.dvt2w)
+        let lt1 = self.factor1 * sqrtXdep * dvtFactor(self.dvt2)
         func thetaExp(_ arg: Dual) -> Dual {
             if arg.v > -expThreshold {
                 let e = exp(arg)
@@ -104,58 +113,63 @@ extension BSIMLiteModel {
             let e = BSIMConstant.minExp
             return Dual(e * (1 + 2 * e))
         }
-        let theta0 = thetaExp(-0.5 * s.dvt1 * leff / lt1)
-        let deltVth = s.dvt0 * theta0 * v0
-        let deltVthW = s.dvt0w * thetaExp(-0.5 * s.dvt1w * s.weff * leff / ltw) * v0
-        let lateral = s.k1ox * ((1 + s.nlx / leff).squareRoot() - 1) * s.sqrtPhi
-            + (s.kt1 + s.kt1l / leff + s.kt2 * vbseff) * s.tempRatio
-        let narrowK3 = tox * s.phi / (s.weff + s.w0)
-        var eta = s.eta0 + s.etab * vbseff
+        let theta0 = thetaExp(-0.5 * self.dvt1 * leff / lt1)
+        let deltVth = self.dvt0 * theta0 * v0
+        // The narrow-width term is skipped when DVT0W = 0 (the default): it is exactly zero then.
+        var deltVthW = Dual(0)
+        if self.dvt0w != 0 {
+            let ltw = self.factor1 * sqrtXdep * dvtFactor(self.dvt2w)
+            deltVthW = self.dvt0w * thetaExp(-0.5 * self.dvt1w * self.weff * leff / ltw) * v0
+        }
+        let lateral = self.k1ox * ((1 + self.nlx / leff).squareRoot() - 1) * self.sqrtPhi
+            + (self.kt1 + self.kt1l / leff + self.kt2 * vbseff) * self.tempRatio
+        let narrowK3 = tox * self.phi / (self.weff + self.w0)
+        var eta = self.eta0 + self.etab * vbseff
         if eta.v < 1e-4 { eta = (2e-4 - eta) / (3 - 2e4 * eta) }
-        let diblShift = eta * s.theta0vb0 * vds
-        let vth = type * s.vth0 - s.k1 * s.sqrtPhi + s.k1ox * sqrtPhis - s.k2ox * vbseff - deltVth - deltVthW
-            + (s.k3 + s.k3b * vbseff) * narrowK3 + lateral - diblShift
+        let diblShift = eta * self.theta0vb0 * vds
+        let vth = type * self.vth0 - self.k1 * self.sqrtPhi + self.k1ox * sqrtPhis - self.k2ox * vbseff - deltVth - deltVthW
+            + (self.k3 + self.k3b * vbseff) * narrowK3 + lateral - diblShift
 
         // Subthreshold swing factor n.
-        let nTerm = s.nfactor * BSIMConstant.epsSi / xdep
-        let cdscTerm = s.cdsc + s.cdscb * vbseff + s.cdscd * vds
-        let tmp4 = (nTerm + cdscTerm * theta0 + s.cit) / cox
+        let nTerm = self.nfactor * BSIMConstant.epsSi / xdep
+        let cdscTerm = self.cdsc + self.cdscb * vbseff + self.cdscd * vds
+        let tmp4 = (nTerm + cdscTerm * theta0 + self.cit) / cox
         let n = tmp4.v >= -0.5 ? 1 + tmp4 : (1 + 3 * tmp4) / (3 + 8 * tmp4)
 
         // Effective Vgs − Vth, smooth from subthreshold to strong inversion.
         let vgst = vgs - vth
         let t10 = 2 * n * vtm
         let vgstNVt = vgst / t10
-        let expArg = (2 * s.voff - vgst) / t10
+        let expArg = (2 * self.voff - vgst) / t10
         let vgsteff: Dual
         if vgstNVt.v > expThreshold {
             vgsteff = vgst
         } else if expArg.v > expThreshold {
-            let t = (vgst - s.voff) / (n * vtm)
-            vgsteff = exp(t) * (vtm * s.cdep0 / cox)
+            let t = (vgst - self.voff) / (n * vtm)
+            vgsteff = exp(t) * (vtm * self.cdep0 / cox)
         } else {
             let e = exp(vgstNVt)
             let t1 = t10 * log(1 + e)
-            let t2 = 1 + t10 * exp(expArg) * (cox / (vtm * s.cdep0))
+            let t2 = 1 + t10 * exp(expArg) * (cox / (vtm * self.cdep0))
             vgsteff = t1 / t2
         }
 
         // Series resistance (RDSW with PRWG, PRWB).
-        let t9 = sqrtPhis - s.sqrtPhi
-        let weff = s.weff
-        let prw = s.prwg * vgsteff + s.prwb * t9
-        let rds = prw.v >= -0.9 ? s.rds0 * (1 + prw) : s.rds0 * (0.8 + prw) / (17 + 20 * prw)
+        let t9 = sqrtPhis - self.sqrtPhi
+        let weff = self.weff
+        let prw = self.prwg * vgsteff + self.prwb * t9
+        let rds = prw.v >= -0.9 ? self.rds0 * (1 + prw) : self.rds0 * (0.8 + prw) / (17 + 20 * prw)
 
         // Bulk charge factor Abulk.
-        let t1a = 0.5 * s.k1ox / sqrtPhis
-        let t9a = sqrt(s.xj * xdep)
+        let t1a = 0.5 * self.k1ox / sqrtPhis
+        let t9a = sqrt(self.xj * xdep)
         let t5a = leff / (leff + 2 * t9a)
-        let t2a = s.a0 * t5a + s.b0 / (s.weff + s.b1)
+        let t2a = self.a0 * t5a + self.b0 / (self.weff + self.b1)
         var abulk0 = 1 + t1a * t2a
-        var abulk = abulk0 - t1a * (s.ags * s.a0 * t5a * t5a * t5a) * vgsteff
+        var abulk = abulk0 - t1a * (self.ags * self.a0 * t5a * t5a * t5a) * vgsteff
         if abulk0.v < 0.1 { abulk0 = (0.2 - abulk0) / (3 - 20 * abulk0) }
         if abulk.v < 0.1 { abulk = (0.2 - abulk) / (3 - 20 * abulk) }
-        let kv = s.keta * vbseff
+        let kv = self.keta * vbseff
         let ketaFactor = kv.v >= -0.9 ? 1 / (1 + kv) : (17 + 20 * kv) / (0.8 + kv)
         abulk = abulk * ketaFactor
         abulk0 = abulk0 * ketaFactor
@@ -163,23 +177,23 @@ extension BSIMLiteModel {
         // Mobility, mobmod=1.
         let t0m = vgsteff + vth + vth
         let t3m = t0m / tox
-        let t5m = t3m * (s.ua + s.uc * vbseff + s.ub * t3m)
+        let t5m = t3m * (self.ua + self.uc * vbseff + self.ub * t3m)
         let denomi = t5m.v >= -0.8 ? 1 + t5m : (0.6 + t5m) / (7 + 10 * t5m)
-        let ueff = s.u0temp / denomi
+        let ueff = self.u0temp / denomi
 
         // Saturation voltage Vdsat.
-        let wvCox = weff * s.vsattemp * cox
-        let esatL = 2 * s.vsattemp / ueff * leff
+        let wvCox = weff * self.vsattemp * cox
+        let esatL = 2 * self.vsattemp / ueff * leff
         let lambda: Dual
-        if s.a1 == 0 {
-            lambda = Dual(s.a2)
-        } else if s.a1 > 0 {
-            let t0 = 1 - s.a2
-            let t1 = t0 - s.a1 * vgsteff - 0.0001
-            lambda = s.a2 + t0 - 0.5 * (t1 + sqrt(t1 * t1 + 0.0004 * t0))
+        if self.a1 == 0 {
+            lambda = Dual(self.a2)
+        } else if self.a1 > 0 {
+            let t0 = 1 - self.a2
+            let t1 = t0 - self.a1 * vgsteff - 0.0001
+            lambda = self.a2 + t0 - 0.5 * (t1 + sqrt(t1 * t1 + 0.0004 * t0))
         } else {
-            let t1 = s.a2 + s.a1 * vgsteff - 0.0001
-            lambda = 0.5 * (t1 + sqrt(t1 * t1 + 0.0004 * s.a2))
+            let t1 = self.a2 + self.a1 * vgsteff - 0.0001
+            lambda = 0.5 * (t1 + sqrt(t1 * t1 + 0.0004 * self.a2))
         }
         let vgst2Vtm = vgsteff + 2 * vtm
         let vdsat: Dual
@@ -196,8 +210,8 @@ extension BSIMLiteModel {
         }
 
         // Effective Vds, smooth below Vdsat.
-        let t1d = vdsat - vds - s.delta
-        let t2d = sqrt(t1d * t1d + 4 * s.delta * vdsat)
+        let t1d = vdsat - vds - self.delta
+        let t2d = sqrt(t1d * t1d + 4 * self.delta * vdsat)
         var vdseff = vdsat - 0.5 * (t1d + t2d)
         // ngspice zeroes Vdseff at Vds = 0 exactly, keeping only its Vds slope.
         if vds.v == 0 { vdseff = Dual(0, d: vdseff.d) }
@@ -215,34 +229,34 @@ extension BSIMLiteModel {
 
         // Output resistance: channel-length modulation, DIBL, PVAG, substrate current induced body effect.
         let vaclm: Dual
-        if s.pclm > 0 && diffVds.v > 1e-10 {
-            let t0 = 1 / (s.pclm * abulk * s.litl)
+        if self.pclm > 0 && diffVds.v > 1e-10 {
+            let t0 = 1 / (self.pclm * abulk * self.litl)
             let t1 = leff * (abulk + vgsteff / esatL)
             vaclm = t0 * t1 * diffVds
         } else {
             vaclm = Dual(BSIMConstant.maxExp)
         }
         var vadibl: Dual
-        if s.thetaRout > 0 {
+        if self.thetaRout > 0 {
             let t8 = abulk * vdsat
             let t0 = vgst2Vtm * t8
             let t1 = vgst2Vtm + t8
-            vadibl = (vgst2Vtm - t0 / t1) / s.thetaRout
-            let t7 = s.pdiblb * vbseff
+            vadibl = (vgst2Vtm - t0 / t1) / self.thetaRout
+            let t7 = self.pdiblb * vbseff
             vadibl = t7.v >= -0.9 ? vadibl / (1 + t7) : vadibl * ((17 + 20 * t7) / (0.8 + t7))
         } else {
             vadibl = Dual(BSIMConstant.maxExp)
         }
-        let t9v = s.pvag / esatL * vgsteff
+        let t9v = self.pvag / esatL * vgsteff
         let pvagFactor = t9v.v > -0.9 ? 1 + t9v : (0.8 + t9v) / (17 + 20 * t9v)
         let va = vasat + pvagFactor * (vaclm * vadibl / (vaclm + vadibl))
 
         let vascbe: Dual
-        if s.pscbe2 > 0 {
-            if diffVds.v > s.pscbe1 * s.litl / expThreshold {
-                vascbe = leff * exp(s.pscbe1 * s.litl / diffVds) / s.pscbe2
+        if self.pscbe2 > 0 {
+            if diffVds.v > self.pscbe1 * self.litl / expThreshold {
+                vascbe = leff * exp(self.pscbe1 * self.litl / diffVds) / self.pscbe2
             } else {
-                vascbe = Dual(BSIMConstant.maxExp * leff / s.pscbe2)
+                vascbe = Dual(BSIMConstant.maxExp * leff / self.pscbe2)
             }
         } else {
             vascbe = Dual(BSIMConstant.maxExp)

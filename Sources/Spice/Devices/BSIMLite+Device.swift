@@ -8,7 +8,10 @@ final class BSIMLite: Device {
     let name: String
     let location: SourceLocation
     let model: BSIMLiteModel
-    let size: BSIMLiteSize
+    /// The instance's size- and temperature-dependent parameters, kept out of line and read in place by
+    /// the load (a stored struct is copied whenever a method of it is called).
+    private let sizeStorage: UnsafeMutablePointer<BSIMLiteSize>
+    var size: BSIMLiteSize { unsafeAddress { UnsafePointer(sizeStorage) } }
     let type: Double
     let drain: Unknown, gate: Unknown, source: Unknown, bulk: Unknown
     let drainPrime: Unknown, sourcePrime: Unknown
@@ -20,14 +23,15 @@ final class BSIMLite: Device {
     let vjdm: Double, vjsm: Double, isEvjdm: Double, isEvjsm: Double
     let off: Bool
     // State of the last load (ngspice's state0 and instance values), device polarity.
-    private(set) var vbs = 0.0, vgs = 0.0, vds = 0.0, vbd = 0.0
+    var vbs = 0.0, vgs = 0.0, vds = 0.0, vbd = 0.0
     private(set) var von = 0.0, vdsat = 0.0, mode = 1.0
-    private(set) var cdrain = 0.0, cd = 0.0, cbs = 0.0, cbd = 0.0
+    var cdrain = 0.0, cd = 0.0, cbs = 0.0, cbd = 0.0
     private(set) var gm = 0.0, gds = 0.0, gmbs = 0.0, gbd = 0.0, gbs = 0.0
-    private(set) var channel: BSIMLiteChannel?
     var s: MOSFETSlots!
     /// Transient state: the gate, drain and bulk charges (each with its current).
     var chargeState = 0
+    /// The last transient load's contributions, replayed when the device is bypassed.
+    var stamp = BSIMLiteStamp()
 
 
     init(name: String, nodes: [Unknown], model: BSIMLiteModel, instance: MOSInstance, circuit: Circuit,
@@ -46,7 +50,8 @@ final class BSIMLite: Device {
         drainArea = instance.ad ?? 0; sourceArea = instance.as ?? 0
         drainPerimeter = instance.pd ?? 0; sourcePerimeter = instance.ps ?? 0
         let size = try model.sized(l: l, w: w, temp: circuit.temperature, instance: name, location: location)
-        self.size = size
+        sizeStorage = .allocate(capacity: 1)
+        sizeStorage.initialize(to: size)
         let rd = model.rsh * (instance.nrd ?? 1), rs = model.rsh * (instance.nrs ?? 1)
         drainConductance = rd > 0 ? m / rd : 0
         sourceConductance = rs > 0 ? m / rs : 0
@@ -69,6 +74,11 @@ final class BSIMLite: Device {
         (vjsm, isEvjsm) = limit(sourceSatCurrent)
     }
 
+    deinit {
+        sizeStorage.deinitialize(count: 1)
+        sizeStorage.deallocate()
+    }
+
     func bind(_ b: SlotBinder) {
         s = MOSFETSlots(b, drain: drain, gate: gate, source: source, bulk: bulk,
                         drainPrime: drainPrime, sourcePrime: sourcePrime)
@@ -88,14 +98,15 @@ final class BSIMLite: Device {
             vgs = type * context.voltage(gate, sourcePrime)
             vds = type * context.voltage(drainPrime, sourcePrime)
             if context.mode == .float {
+                if let t = context.transient, bypass(&context, t, vbs: vbs, vgs: vgs, vds: vds) { return }
                 Limiting.mosfet(vgs: &vgs, vds: &vds, vbs: &vbs, oldVgs: self.vgs, oldVds: self.vds,
                                 oldVbs: self.vbs, oldVbd: self.vbd, threshold: von, vt: BSIMConstant.vt0,
                                 sourceVcrit: BSIMConstant.vcrit, drainVcrit: BSIMConstant.vcrit, limited: &limited)
             }
         }
-        evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)
+        let channel = evaluate(vbs: vbs, vgs: vgs, vds: vds, gmin: context.gmin)
         if limited { context.limited = true }
-        if let t = context.transient { loadCharges(&context, t) }
+        if let t = context.transient { loadCharges(&context, t, channel) } else { stamp.charged = false }
 
         // Norton equivalents (ngspice's sign conventions, in circuit polarity), scaled by M.
         let vbd = vbs - vds, vgd = vgs - vds
@@ -112,6 +123,9 @@ final class BSIMLite: Device {
         let gm = self.gm * m, gds = self.gds * m, gmbs = self.gmbs * m, gbd = self.gbd * m, gbs = self.gbs * m
         s.stampConductances(&context, gdr: gdr, gsr: gsr, gm: gm, gds: gds, gmbs: gmbs, gbd: gbd, gbs: gbs,
                             forward: mode >= 0)
+        stamp.ceqbs = ceqbs; stamp.ceqbd = ceqbd; stamp.cdreq = cdreq
+        stamp.gm = gm; stamp.gds = gds; stamp.gmbs = gmbs; stamp.gbd = gbd; stamp.gbs = gbs
+        stamp.forward = mode >= 0
     }
 
     /// One junction's current and conductance (ngspice's BSIM3 diode with IJTH linearization and gmin).
@@ -127,22 +141,23 @@ final class BSIMLite: Device {
     }
 
     /// Channel and junction currents with their derivatives at device-polarity voltages, per unit M;
-    /// stores them as the device's state.
-    func evaluate(vbs: Double, vgs: Double, vds: Double, gmin: Double) {
+    /// stores them as the device's state and returns the channel evaluation for the charge model.
+    @discardableResult
+    func evaluate(vbs: Double, vgs: Double, vds: Double, gmin: Double) -> BSIMLiteChannel {
         let vbd = vbs - vds, vgd = vgs - vds
         (cbs, gbs) = junction(vbs, isat: sourceSatCurrent, vjm: vjsm, isEvjm: isEvjsm, gmin: gmin)
         (cbd, gbd) = junction(vbd, isat: drainSatCurrent, vjm: vjdm, isEvjm: isEvjdm, gmin: gmin)
         mode = vds >= 0 ? 1 : -1
         let c = mode > 0
-            ? model.channel(size, vgs: vgs, vds: vds, vbs: vbs)
-            : model.channel(size, vgs: vgd, vds: -vds, vbs: vbd)
-        channel = c
+            ? size.channel(vgs: vgs, vds: vds, vbs: vbs)
+            : size.channel(vgs: vgd, vds: -vds, vbs: vbd)
         cdrain = c.ids.v
         gm = c.ids.g; gds = c.ids.d; gmbs = c.ids.b
         von = c.vth.v
         vdsat = c.vdsat.v
         cd = mode * cdrain - cbd
         self.vbs = vbs; self.vgs = vgs; self.vds = vds; self.vbd = vbd
+        return c
     }
 
     func converged(_ context: LoadContext) -> Bool {

@@ -27,6 +27,11 @@ struct BSIMLiteSize {
     var factor1 = 0.0
     /// Temperature-scaled junction saturation current densities (area, sidewall).
     var jsTemp = 0.0, jswTemp = 0.0
+    /// The card's polarity (+1 NMOS, −1 PMOS), oxide thickness, Cox and charge partition, copied here so
+    /// the channel and charge evaluations read one flat value.
+    var type = 1.0, tox = 0.0, cox = 0.0, xpart = 0.0
+    /// The charge model (2 or 3), from the card.
+    var capmod = 3
 }
 
 extension BSIMLiteModel {
@@ -38,6 +43,7 @@ extension BSIMLiteModel {
                             subject: instance, location: location)
         }
         var s = BSIMLiteSize()
+        s.type = type; s.tox = tox; s.cox = cox; s.xpart = xpart; s.capmod = capmod
         // Only LINT/WINT (and DLC/DWC) shift the lengths: LL, LW, ... are not in the subset.
         s.leff = l - 2 * lint
         s.weff = w - 2 * wint

@@ -23,6 +23,7 @@ final class VCVS: BranchDevice {
         context.add(1, at: ka); context.add(-1, at: kb)
         context.add(-gain, at: kp); context.add(gain, at: kn)
     }
+    var isLinear: Bool { true }
     func parameter(_ name: String) -> Double? { name == "gain" ? gain : nil }
 }
 
@@ -41,6 +42,7 @@ final class VCCS: Device {
 
     func bind(_ binder: SlotBinder) { slots = binder.quad(control: (p, n), output: (a, b)) }
     func load(_ context: inout LoadContext) { context.transconductance(transconductance, slots) }
+    var isLinear: Bool { true }
     func parameter(_ name: String) -> Double? { name == "gm" || name == "gain" ? transconductance : nil }
 }
 
@@ -59,6 +61,7 @@ final class CCCS: Device {
 
     func bind(_ binder: SlotBinder) { ac = binder.slot(a, control); bc = binder.slot(b, control) }
     func load(_ context: inout LoadContext) { context.add(gain, at: ac); context.add(-gain, at: bc) }
+    var isLinear: Bool { true }
     func parameter(_ name: String) -> Double? { name == "gain" ? gain : nil }
 }
 
@@ -86,5 +89,6 @@ final class CCVS: BranchDevice {
         context.add(1, at: ka); context.add(-1, at: kb)
         context.add(-transresistance, at: kc)
     }
+    var isLinear: Bool { true }
     func parameter(_ name: String) -> Double? { name == "gain" ? transresistance : nil }
 }

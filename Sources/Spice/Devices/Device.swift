@@ -17,6 +17,12 @@ protocol Device: AnyObject {
     /// The device's noise generators at `frequency` and `temperature` (kelvin), at the operating point, in
     /// ngspice's order (see `Device+Noise.swift`; default: none).
     func noise(frequency: Double, temperature: Double) -> [NoiseGenerator]
+    /// True when the device's currents are linear in the unknowns (R, C, L, sources, E/F/G/H): a circuit
+    /// of such devices needs one solve per time point and keeps its matrix while the step stays.
+    var isLinear: Bool { get }
+    /// Stores the device's charges, and integrates them, at the present solution without loading the
+    /// matrix (a linear circuit's time point after its one solve); only linear reactive devices need it.
+    func storeCharges(_ context: LoadContext)
 }
 
 extension Device {
@@ -24,6 +30,8 @@ extension Device {
     func loadACSources(_ context: ACSourceContext) {}
     func converged(_ context: LoadContext) -> Bool { true }
     func parameter(_ name: String) -> Double? { nil }
+    var isLinear: Bool { false }
+    func storeCharges(_ context: LoadContext) {}
 }
 
 /// A device with a branch-current unknown (V, L, E, H) that F and H elements can refer to.

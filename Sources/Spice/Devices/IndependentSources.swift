@@ -38,6 +38,7 @@ final class VoltageSource: BranchDevice, SweepableSource {
         if acMagnitude != 0 { context.add(magnitude: acMagnitude, phaseDegrees: acPhase, at: branch) }
     }
 
+    var isLinear: Bool { true }
     func parameter(_ name: String) -> Double? { name == "dc" ? dcValue : nil }
 }
 
@@ -75,5 +76,6 @@ final class CurrentSource: SweepableSource {
         context.add(magnitude: acMagnitude, phaseDegrees: acPhase, at: b)
     }
 
+    var isLinear: Bool { true }
     func parameter(_ name: String) -> Double? { name == "dc" ? dcValue : nil }
 }

@@ -20,6 +20,7 @@ final class Resistor: SweepableSource {
     func bind(_ binder: SlotBinder) { slots = binder.pair(a, b) }
 
     func load(_ context: inout LoadContext) { context.conductance(conductance, between: slots) }
+    var isLinear: Bool { true }
 
     func parameter(_ name: String) -> Double? {
         switch name {
@@ -64,6 +65,14 @@ final class Capacitor: Device {
         context.current(i - g * v, from: a, to: b)
     }
 
+    var isLinear: Bool { true }
+
+    func storeCharges(_ context: LoadContext) {
+        guard let t = context.transient, t.integrating else { return }
+        t.present[state] = capacitance * context.voltage(a, b)
+        _ = t.integrate(state)
+    }
+
     func loadReactive(_ context: ReactiveContext) { context.capacitance(capacitance, between: slots) }
     func parameter(_ name: String) -> Double? { name == "c" || name == "capacitance" ? capacitance : nil }
 }
@@ -104,6 +113,14 @@ final class Inductor: BranchDevice {
         let req = t.ag0 * inductance
         context.add(-req, at: kk)
         context.source(v - req * i, at: branch)
+    }
+
+    var isLinear: Bool { true }
+
+    func storeCharges(_ context: LoadContext) {
+        guard let t = context.transient, t.integrating else { return }
+        t.present[state] = inductance * context.voltage(branch)
+        _ = t.integrate(state)
     }
 
     func loadReactive(_ context: ReactiveContext) { context.add(-inductance, at: kk) }

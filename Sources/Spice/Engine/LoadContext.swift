@@ -24,6 +24,8 @@ struct LoadContext {
     var limited = false
     let reltol: Double
     let abstol: Double
+    /// The node voltage tolerance (VNTOL), for devices that skip re-evaluation when their terminals hold still.
+    var vntol = 1e-6
     /// Present during a transient analysis (its operating point included): the time, the charge
     /// history and the integration formula. Nil in `.op`, `.dc` and `.ac`.
     var transient: IntegrationStep? = nil

@@ -30,12 +30,31 @@ final class Solver {
     var transient: Integrator?
     /// Nodes held at a value in every iteration (`.ic` during a transient's operating point).
     var heldNodes: [(slot: MatrixSlot, unknown: Unknown, value: Double)] = []
+    /// Newton iterations since the counter was last reset (the transient's statistics).
+    var iterations = 0
+
+    /// Every device is linear: one solve is the exact answer, so Newton stops after it.
+    let isLinear: Bool
+    /// The linear devices with charges (C, L), whose states a one-solve time point stores afterwards.
+    private let chargeDevices: [Device]
+    /// The matrix values of the factorization in hand (linear circuits in a transient), so a time point
+    /// whose matrix is bitwise the same (same step and order) solves without factoring again.
+    private let factoredMatrix: UnsafeMutableBufferPointer<Double>
+    private var factorInHand = false
+    /// Devices as unmanaged references: the load loop then calls them without retain/release pairs.
+    private let unmanagedDevices: [UnownedDevice]
+    private struct UnownedDevice { unowned(unsafe) let device: any Device }
 
     init(circuit: Circuit) {
         self.circuit = circuit
         n = circuit.size
         options = circuit.options
         devices = circuit.devices
+        unmanagedDevices = devices.map { UnownedDevice(device: $0) }
+        isLinear = devices.allSatisfy(\.isLinear)
+        chargeDevices = isLinear ? devices.filter { $0 is Capacitor || $0 is Inductor } : []
+        factoredMatrix = .allocate(capacity: isLinear ? max(circuit.nonzeros, 1) : 1)
+        factoredMatrix.initialize(repeating: 0)
         matrixStorage = .allocate(capacity: circuit.nonzeros + 1); matrixStorage.initialize(repeating: 0)
         matrix = UnsafeMutableBufferPointer(rebasing: matrixStorage[1...])
         rhsStorage = .allocate(capacity: n + 1); rhsStorage.initialize(repeating: 0)
@@ -44,7 +63,10 @@ final class Solver {
 
     static let nodesetConductance = 1e10
 
-    deinit { matrixStorage.deallocate(); rhsStorage.deallocate(); xStorage.deallocate() }
+    deinit { matrixStorage.deallocate(); rhsStorage.deallocate(); xStorage.deallocate(); factoredMatrix.deallocate() }
+
+    /// Forgets the kept factorization (another analysis may have factored since).
+    func forgetFactorization() { factorInHand = false }
 
     /// Pointers offset so that index −1 (ground) is the first storage entry.
     private var matrixPointer: UnsafeMutablePointer<Double> { matrixStorage.baseAddress! + 1 }
@@ -72,12 +94,14 @@ final class Solver {
         var context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
                                   sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol,
                                   transient: transient?.step)
+        context.vntol = options.vntol
         // Zeroing by memset keeps the pattern; every device re-adds its part.
         matrixStorage.update(repeating: 0)
         rhsStorage.update(repeating: 0)
-        // Borrowed from the buffer: no reference counting per device in the hot loop.
-        devices.withUnsafeBufferPointer { list in
-            for k in 0..<list.count { list[k].load(&context) }
+        // Unmanaged and borrowed from the buffer: no reference counting per device in the hot loop (the
+        // `devices` array keeps every device alive).
+        unmanagedDevices.withUnsafeBufferPointer { list in
+            for k in 0..<list.count { list[k].device.load(&context) }
         }
         if diagonalGmin != 0 {
             for slot in circuit.nodeDiagonals { matrix[slot.index] += diagonalGmin }
@@ -102,20 +126,41 @@ final class Solver {
         var mode: LoadMode = initJunction ? .initJunction : .float
         worstUnknown = nil; nonconvergedDevice = nil; singularColumn = nil
         for iteration in 1...max(1, maxIterations) {
+            iterations += 1
             let limited = load(mode: mode, diagonalGmin: diagonalGmin, sourceFactor: sourceFactor)
-            do {
-                try circuit.lu.factor(matrix)
-            } catch SparseLU.Failure.singular(let column) {
-                singularColumn = column
-                return false
-            } catch {
-                return false
+            // A linear transient keeps its factorization while the matrix stays bitwise the same.
+            let keep = isLinear && transient != nil
+            if !(keep && factorInHand && sameAsFactored()) {
+                factorInHand = false
+                do {
+                    try circuit.lu.factor(matrix)
+                } catch SparseLU.Failure.singular(let column) {
+                    singularColumn = column
+                    return false
+                } catch {
+                    return false
+                }
+                if keep {
+                    _ = factoredMatrix.update(fromContentsOf: matrix)
+                    factorInHand = true
+                }
             }
             circuit.lu.solve(rhs)
             rhsStorage[0] = 0
             var finite = true
             for i in 0..<n where !rhs[i].isFinite { finite = false; break }
             if !finite { return false }
+            if isLinear {
+                // The solve is the answer; the charges follow it (a transient point's states).
+                swap(&xStorage, &rhsStorage)
+                if let step = transient?.step, step.integrating {
+                    let context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode,
+                                              gmin: options.gmin, sourceFactor: sourceFactor, reltol: options.reltol,
+                                              abstol: options.abstol, transient: step)
+                    for device in chargeDevices { device.storeCharges(context) }
+                }
+                return true
+            }
             let nodesConverged = iteration > 1 && mode == .float && !limited && unknownsConverged()
             swap(&xStorage, &rhsStorage)
             if nodesConverged {
@@ -131,6 +176,11 @@ final class Solver {
             if mode == .initJunction { mode = .float }
         }
         return false
+    }
+
+    /// Whether the loaded matrix equals the factored one bit for bit.
+    private func sameAsFactored() -> Bool {
+        memcmp(matrix.baseAddress!, factoredMatrix.baseAddress!, matrix.count * MemoryLayout<Double>.stride) == 0
     }
 
     /// ngspice's NIconvTest: each unknown within reltol of its size plus vntol (nodes) or abstol (branches).

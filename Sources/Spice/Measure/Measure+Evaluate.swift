@@ -5,11 +5,15 @@ public struct MeasureResult: Sendable {
     public var name: String
     public var value: Double
     public var extras: [(String, Double)]
+    /// ngspice 39 prints WHEN, RMS, INTEG and PARAM results with five digits after one more space
+    /// (`x =   7.50000e-01 from=  1.13000e-01`), the others with `%e`.
+    public var short = false
 
     /// The line ngspice prints: `name                =  value extras...`.
     public var line: String {
-        var s = ControlFormat.padded(name, 20) + "=  " + ControlFormat.measureValue(value)
-        for (key, x) in extras { s += " \(key)=  \(ControlFormat.measureValue(x))" }
+        func text(_ x: Double) -> String { short ? String(format: "%.5e", x) : ControlFormat.measureValue(x) }
+        var s = ControlFormat.padded(name, 20) + (short ? "=   " : "=  ") + text(value)
+        for (key, x) in extras { s += " \(key)=  \(text(x))" }
         return s
     }
 }
@@ -49,14 +53,14 @@ extension Measure {
         }
         switch spec {
         case .param(let e):
-            return MeasureResult(name: name, value: try data.scalar(e), extras: [])
+            return MeasureResult(name: name, value: try data.scalar(e), extras: [], short: true)
         case .findAt(let e, let at):
             let y = try operand(e), x = try data.scalar(at)
             guard let value = Measure.interpolate(y, s, at: x) else { throw failure("find at=\(x): out of interval") }
             return MeasureResult(name: name, value: value, extras: [])
         case .when(let c):
             guard let x = try crossing(c, data) else { throw failure("when: out of interval") }
-            return MeasureResult(name: name, value: x, extras: [])
+            return MeasureResult(name: name, value: x, extras: [], short: true)
         case .findWhen(let e, let c):
             let y = try operand(e)
             guard let x = try crossing(c, data), let value = Measure.interpolate(y, s, at: x) else {
@@ -198,7 +202,7 @@ extension Measure {
             }
             let span = b - a
             let value = statistic == .integ ? area : (span == 0 ? abs(ya) : (area / span).squareRoot())
-            return MeasureResult(name: name, value: value, extras: [("from", a), ("to", b)])
+            return MeasureResult(name: name, value: value, extras: [("from", a), ("to", b)], short: true)
         }
     }
 }

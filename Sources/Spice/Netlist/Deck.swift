@@ -171,6 +171,8 @@ public struct Options: Sendable {
     public var scale = 1.0
     /// `trap` or `gear`.
     public var method = "trap"
+    /// `.options acct`: print the analysis statistics (time points, iterations) after each transient.
+    public var acct = false
     public init() {}
 }
 

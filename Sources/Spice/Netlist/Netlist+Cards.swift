@@ -14,6 +14,7 @@ extension Elaborator {
                         guard let w = t.word, Self.harmlessOptionFlags.contains(w) else {
                             throw NetlistError("unsupported option '\(t)'")
                         }
+                        if w == "acct" { deck.options.acct = true } else if w == "noacct" { deck.options.acct = false }
                     }
                     for (k, t) in named {
                         var o = deck.options
