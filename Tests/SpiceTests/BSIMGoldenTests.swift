@@ -12,7 +12,7 @@ import TestSupport
 /// error it saw per quantity class, so the margins are visible in the log.
 final class BSIMGoldenTests: XCTestCase {
     static let decks = [
-        "binned", "modes", "modes_op", "p013_cs_ac", "p013_n_iv", "p013_n_temp",
+        "binned", "ctm_cs_ac", "ctm_op", "modes", "modes_op", "p013_cs_ac", "p013_n_iv", "p013_n_temp",
         "p013_op", "p013_p_iv", "p013_p_temp", "p018_cs_ac", "p018_n_iv", "p018_n_temp",
         "p018_op", "p018_p_iv", "p018_p_temp", "p035_cs_ac", "p035_n_iv", "p035_n_temp",
         "p035_op", "p035_p_iv", "p035_p_temp", "p10_cs_ac", "p10_n_iv", "p10_n_temp",
@@ -20,6 +20,8 @@ final class BSIMGoldenTests: XCTestCase {
     ]
 
     func test_binned() throws { try checkBSIMGolden("binned") }
+    func test_ctm_cs_ac() throws { try checkBSIMGolden("ctm_cs_ac") }
+    func test_ctm_op() throws { try checkBSIMGolden("ctm_op") }
     func test_modes() throws { try checkBSIMGolden("modes") }
     func test_modes_op() throws { try checkBSIMGolden("modes_op") }
     func test_p013_cs_ac() throws { try checkBSIMGolden("p013_cs_ac") }

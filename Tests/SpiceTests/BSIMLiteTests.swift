@@ -101,7 +101,7 @@ final class BSIMLiteTests: XCTestCase {
     func testBadCardsAreErrorsNamingCardAndInstance() {
         let base = ".model nch nmos level=8 version=3.3 capmod=2"
         expectError("\(base) tox=-1e-9", contains: ["nch", "TOX"])
-        expectError(".model nch nmos level=8 version=3.3", contains: ["nch", "capmod=3"])
+        expectError(".model nch nmos level=8 version=3.3 capmod=1", contains: ["nch", "capmod=1"])
         expectError("\(base) mobmod=2", contains: ["nch", "mobmod=2"])
         expectError("\(base) noimod=2", contains: ["nch", "noimod=2"])
         expectError("\(base) version=3.1", contains: ["nch", "version"])

@@ -138,6 +138,8 @@ final class PDKTests: XCTestCase {
             out of range
             .lib \(Self.library) tt
             XM9 d g 0 0 sky130_fd_pr__nfet_01v8 L=0.1 W=4
+            XM8 d g 0 0 sky130_fd_pr__nfet_01v8 L=1 W=0.3
+            XM7 d g 0 0 sky130_fd_pr__nfet_01v8 L=1 W=4
             vd d 0 0.9
             vg g 0 0.9
             .op
@@ -149,5 +151,10 @@ final class PDKTests: XCTestCase {
         XCTAssertNotNil(warning, "\(sim.warnings)")
         XCTAssert(warning?.contains("xm9") == true && warning?.contains("L 0.15–8 µm") == true, warning ?? "")
         XCTAssertNotNil(sim.deviceParameter("m.xm9.msky130_fd_pr__nfet_01v8", "id"))
+        // W below the fitted range: the warning names the instance and the width range; in range: no warning.
+        let narrow = sim.warnings.first { $0.contains("xm8") && $0.contains("outside the fitted range") }
+        XCTAssert(narrow?.contains("W 0.42–100 µm") == true, "\(sim.warnings)")
+        XCTAssertNotNil(sim.deviceParameter("m.xm8.msky130_fd_pr__nfet_01v8", "id"))
+        XCTAssertFalse(sim.warnings.contains { $0.contains("xm7") }, "\(sim.warnings)")
     }
 }

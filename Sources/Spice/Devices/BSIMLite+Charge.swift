@@ -11,20 +11,21 @@ struct BSIMLiteCharges {
 }
 
 extension BSIMLiteSize {
-    /// Intrinsic gate, drain, source and bulk charges (capmod=2 with the XPART partition) at frame voltages
-    /// `vgs`, `vds` ≥ 0, given the DC evaluation at the same point (ngspice's `b3ld`, manual ch. 4).
+    /// Intrinsic gate, drain, source and bulk charges (capmod=2 or 3 with the XPART partition) at frame
+    /// voltages `vgs`, `vds` ≥ 0, given the DC evaluation at the same point (ngspice's `b3ld`, manual ch. 4).
     func charges(_ c: BSIMLiteChannel, vgs vgsValue: Double, vds vdsValue: Double) -> BSIMLiteCharges {
         let vgs = Dual(vgsValue, g: 1), vds = Dual(vdsValue, d: 1)
         let delta3 = 0.02, delta4 = 0.02
         let coxWL = cox * self.weffCV * self.leffCV
         let vbseffCV = c.vbseff.v < 0 ? c.vbseff : self.phi - c.phis
 
-        // The charge model's own Vgsteff (NOFF = 1, VOFFCV = 0).
-        let t0n = self.vtm * c.n
-        let vgstNVt = c.vgst / t0n
+        // The charge model's own Vgsteff: the DC one with the swing scaled by NOFF and shifted by VOFFCV.
+        let t0n = self.vtm * (c.n * self.noff)
+        let vgstCV = c.vgst - self.voffcv
+        let vgstNVt = vgstCV / t0n
         let vgsteff: Dual
         if vgstNVt.v > BSIMConstant.expThreshold {
-            vgsteff = c.vgst
+            vgsteff = vgstCV
         } else if vgstNVt.v < -BSIMConstant.expThreshold {
             vgsteff = t0n * Glibc.log(1 + BSIMConstant.minExp)
         } else {
@@ -36,6 +37,9 @@ extension BSIMLiteSize {
         let v3 = vfb - vgs + vbseffCV - delta3
         let root = vfb <= 0 ? sqrt(v3 * v3 - 4 * delta3 * vfb) : sqrt(v3 * v3 + 4 * delta3 * vfb)
         let vfbeff = vfb - 0.5 * (v3 + root)
+        if capmod == 3 {
+            return chargesCTM(c, vgs: vgs, vds: vds, vgsteff: vgsteff, vbseffCV: vbseffCV, vfbeff: vfbeff)
+        }
         let qac0 = coxWL * (vfbeff - vfb)
         let half = 0.5 * self.k1ox
         let t3 = vgs - vfbeff - vbseffCV - vgsteff
@@ -68,6 +72,92 @@ extension BSIMLiteSize {
             qsrc = -0.5 * (qgate + qbulk)
         }
         qgate = qgate + qac0 + qsub0
+        qbulk = qbulk - (qac0 + qsub0)
+        let qdrn = -(qgate + qbulk + qsrc)
+        return BSIMLiteCharges(gate: qgate, drain: qdrn, source: qsrc, bulk: qbulk)
+    }
+
+    /// capmod=3, the charge-thickness model (manual §4.4): the oxide capacitance in series with the
+    /// capacitance of the charge centroid's depth, one depth below threshold (Debye length and ACDE) and
+    /// one in inversion (from Vgsteff and Vth), and the inversion charge reduced by the surface-potential
+    /// rise ΔΦ (MOIN).
+    private func chargesCTM(_ c: BSIMLiteChannel, vgs: Dual, vds: Dual, vgsteff: Dual,
+                            vbseffCV: Dual, vfbeff: Dual) -> BSIMLiteCharges {
+        let delta4 = 0.02
+        let cox = self.cox
+        let coxWL = cox * self.weffCV * self.leffCV
+        let vfb = self.vfbzb
+        // Series combination of Cox and εSi/Tcen, as the factor on CoxWL.
+        func centroid(_ tcen: Dual) -> Dual {
+            let ccen = BSIMConstant.epsSi / tcen
+            return (cox / (cox + ccen)) * ccen / cox
+        }
+
+        // Accumulation/depletion: Tcen = LDEB·exp(ACDE·(Vgs − Vbs − VFBZB)/TOX[Å]), limited to LDEB.
+        let toxA = 1e8 * tox
+        let arg = self.acde * ((vgs - vbseffCV - vfb) / toxA)
+        let tcenRaw: Dual
+        if arg.v <= -BSIMConstant.expThreshold {
+            tcenRaw = Dual(self.ldeb * BSIMConstant.minExp)
+        } else if arg.v >= BSIMConstant.expThreshold {
+            tcenRaw = Dual(self.ldeb * BSIMConstant.maxExp)
+        } else {
+            tcenRaw = self.ldeb * exp(arg)
+        }
+        let link = 1e-3 * tox
+        let v3 = self.ldeb - tcenRaw - link
+        let tcenAcc = self.ldeb - 0.5 * (v3 + sqrt(v3 * v3 + 4 * link * self.ldeb))
+        let coxWLacc = coxWL * centroid(tcenAcc)
+        let qac0 = coxWLacc * (vfbeff - vfb)
+        let half = 0.5 * self.k1ox
+        let t3 = vgs - vfbeff - vbseffCV - vgsteff
+        let t1: Dual
+        if self.k1ox == 0 { t1 = Dual(0) } else if t3.v < 0 { t1 = half + t3 / self.k1ox } else { t1 = sqrt(half * half + t3) }
+        let qsub0 = self.k1ox == 0 ? Dual(0) : coxWLacc * self.k1ox * (t1 - half)
+
+        // ΔΦ: the surface potential keeps rising in inversion.
+        let denominator: Double, t0p: Double
+        if self.k1ox <= 0 {
+            denominator = 0.25 * self.moin * self.vtm; t0p = 0.5 * self.sqrtPhi
+        } else {
+            denominator = self.moin * self.vtm * self.k1ox * self.k1ox; t0p = self.k1ox * self.sqrtPhi
+        }
+        let deltaPhi = self.vtm * log(1 + (2 * t0p + vgsteff) * vgsteff / denominator)
+        let tdp = vgsteff - deltaPhi - 0.001
+        let vgDP = 0.5 * (tdp + sqrt(tdp * tdp + vgsteff * 0.004))
+
+        // Inversion: Tcen = 1.9 nm / (1 + ((Vgsteff + 4(Vth − VFBZB − Φ))/(2·TOX[Å]))^0.7).
+        let t3v = 4 * (c.vth - vfb - self.phi)
+        let x = t3v.v >= 0 ? (vgsteff + t3v) / (2 * toxA) : (vgsteff + 1e-20) / (2 * toxA)
+        let tcenInv = 1.9e-9 / (1 + exp(0.7 * log(x)))
+        let coxWLcen = coxWL * centroid(tcenInv)
+
+        let abulkCV = c.abulk0 * self.abulkCVfactor
+        let vdsatCV = vgDP / abulkCV
+        let v4 = vdsatCV - vds - delta4
+        let r4 = sqrt(v4 * v4 + 4 * delta4 * vdsatCV)
+        var vdseffCV = v4.v >= 0 ? vdsatCV - 0.5 * (v4 + r4) : vdsatCV * (1 - 2 * delta4 / (r4 - v4))
+        if vds.v == 0 {
+            // As ngspice: VdseffCV is zero at Vds = 0 with only its Vds slope kept.
+            vdseffCV = Dual(0, d: vdseffCV.d)
+        }
+        let a = abulkCV * vdseffCV
+        let t2 = 12 * (vgDP - 0.5 * a + 1e-20)
+        let t3q = a / t2
+        let qinv = coxWLcen * (vgDP - a * (0.5 - t3q))
+        var qbulk = coxWLcen * (1 - abulkCV) * (0.5 * vdseffCV - a * vdseffCV / t2)
+        let qsrc: Dual
+        if xpart > 0.5 {
+            qsrc = -coxWLcen * (0.5 * vgDP + 0.25 * a - 0.5 * a * a / t2)
+        } else if xpart < 0.5 {
+            let t2y = t2 / 12
+            let t3y = 0.5 * coxWLcen / (t2y * t2y)
+            let t4y = vgDP * (2 * a * a / 3 + vgDP * (vgDP - 4 * a / 3)) - 2 * a * a * a / 15
+            qsrc = -(t3y * t4y)
+        } else {
+            qsrc = -0.5 * qinv
+        }
+        let qgate = qinv + qac0 + qsub0 - qbulk
         qbulk = qbulk - (qac0 + qsub0)
         let qdrn = -(qgate + qbulk + qsrc)
         return BSIMLiteCharges(gate: qgate, drain: qdrn, source: qsrc, bulk: qbulk)

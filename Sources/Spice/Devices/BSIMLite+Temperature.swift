@@ -21,6 +21,9 @@ struct BSIMLiteSize {
     var vbm = 0.0, vbsc = 0.0, phi = 0.0, sqrtPhi = 0.0, phis3 = 0.0, xdep0 = 0.0, litl = 0.0
     var vbi = 0.0, cdep0 = 0.0, theta0vb0 = 0.0, thetaRout = 0.0, vfb = 0.0, vfbzb = 0.0
     var cgsl = 0.0, cgdl = 0.0, ckappa = 0.0, cf = 0.0, clc = 0.0, cle = 0.0, abulkCVfactor = 0.0
+    /// C–V offset and swing (NOFF, VOFFCV); capmod=3's ACDE (scaled by NCH as ngspice does), MOIN and
+    /// Debye length.
+    var noff = 0.0, voffcv = 0.0, acde = 0.0, moin = 0.0, ldeb = 0.0
     /// Overlap capacitances per instance (F), including the fringing CF.
     var cgsoTotal = 0.0, cgdoTotal = 0.0, cgboTotal = 0.0
     /// Thermal voltage at the circuit temperature, and (T/TNOM − 1).
@@ -31,6 +34,8 @@ struct BSIMLiteSize {
     /// The card's polarity (+1 NMOS, −1 PMOS), oxide thickness, Cox and charge partition, copied here so
     /// the channel and charge evaluations read one flat value.
     var type = 1.0, tox = 0.0, cox = 0.0, xpart = 0.0
+    /// The charge model (2 or 3), from the card.
+    var capmod = 3
 }
 
 extension BSIMLiteModel {
@@ -42,7 +47,7 @@ extension BSIMLiteModel {
                             subject: instance, location: location)
         }
         var s = BSIMLiteSize()
-        s.type = type; s.tox = tox; s.cox = cox; s.xpart = xpart
+        s.type = type; s.tox = tox; s.cox = cox; s.xpart = xpart; s.capmod = capmod
         // Only LINT/WINT (and DLC/DWC) shift the lengths: LL, LW, ... are not in the subset.
         s.leff = l - 2 * lint
         s.weff = w - 2 * wint
@@ -77,6 +82,7 @@ extension BSIMLiteModel {
         s.pdiblb = b("pdiblb"); s.pscbe1 = b("pscbe1"); s.pscbe2 = b("pscbe2"); s.pvag = b("pvag")
         s.b0 = b("b0"); s.b1 = b("b1")
         s.cgsl = b("cgsl"); s.cgdl = b("cgdl"); s.ckappa = b("ckappa"); s.cf = b("cf"); s.clc = b("clc"); s.cle = b("cle")
+        s.noff = b("noff"); s.voffcv = b("voffcv"); s.acde = b("acde"); s.moin = b("moin")
         var vfb = b("vfb")
 
         s.abulkCVfactor = 1 + pow(s.clc / s.leffCV, s.cle)
@@ -123,6 +129,8 @@ extension BSIMLiteModel {
         s.litl = (3 * s.xj * tox).squareRoot()
         s.vbi = vtm0 * log(1e20 * s.npeak / (ni * ni))
         s.cdep0 = (BSIMConstant.charge * BSIMConstant.epsSi * s.npeak * 1e6 / 2 / s.phi).squareRoot()
+        s.ldeb = (BSIMConstant.epsSi * vtm0 / (BSIMConstant.charge * s.npeak * 1e6)).squareRoot() / 3
+        s.acde *= pow(s.npeak / 2e16, -0.25)
 
         if given.contains("k1") || given.contains("k2") {
             if !given.contains("k1") { s.k1 = 0.53 }

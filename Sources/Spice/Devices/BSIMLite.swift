@@ -37,6 +37,8 @@ struct BSIMLiteModel {
     var rsh = 0.0
     var kf = 0.0, af = 1.0, ef = 1.0
     var lmin = 0.0, lmax = 1.0, wmin = 0.0, wmax = 1.0
+    /// The charge model: 2 (smooth, charge-conserving) or 3 (2 plus the charge-thickness model).
+    var capmod = 3
     var cox: Double { BSIMConstant.epsOx / tox }
 
     /// Binnable parameters and their defaults (manual / ngspice `b3set`), by ngspice's internal name.
@@ -53,6 +55,8 @@ struct BSIMLiteModel {
             "eta0": 0.08, "etab": -0.07, "pclm": 1.3, "pdibl1": 0.39, "pdibl2": 0.0086, "pdiblb": 0,
             "pscbe1": 4.24e8, "pscbe2": 1e-5, "pvag": 0, "wr": 1, "b0": 0, "b1": 0,
             "cgsl": 0, "cgdl": 0, "ckappa": 0.6, "cf": 0, "clc": 0.1e-6, "cle": 0.6, "vfb": -1,
+            // C–V: the charge model's own Vgsteff (NOFF, VOFFCV) and capmod=3's charge thickness (ACDE, MOIN).
+            "noff": 1, "voffcv": 0, "acde": 1, "moin": 15,
         ]
     }
 
@@ -82,12 +86,13 @@ struct BSIMLiteModel {
         if let v = p["version"], ![3.3, 3.30].contains(v) {
             throw fail("version \(v) is not supported (only 3.3 / 3.3.0)")
         }
-        // ngspice's v3.3 defaults: mobmod 1, capmod 3, noimod 1; only capmod 2 is implemented.
+        // ngspice's v3.3 defaults: mobmod 1, capmod 3, noimod 1; capmod 2 and 3 are implemented.
         let mobmod = p["mobmod"] ?? 1, capmod = p["capmod"] ?? 3, noimod = p["noimod"] ?? 1
         guard mobmod == 1 else { throw fail("mobmod=\(Self.format(mobmod)) is not supported (only mobmod=1)") }
-        guard capmod == 2 else {
-            throw fail("capmod=\(Self.format(capmod))\(p["capmod"] == nil ? " (the default)" : "") is not supported (set capmod=2)")
+        guard capmod == 2 || capmod == 3 else {
+            throw fail("capmod=\(Self.format(capmod)) is not supported (only capmod=2 or 3)")
         }
+        self.capmod = Int(capmod)
         guard noimod == 1 else { throw fail("noimod=\(Self.format(noimod)) is not supported (only noimod=1)") }
         if let b = p["binunit"], b != 1 { throw fail("binunit=\(Self.format(b)) is not supported (only 1, lengths in µm)") }
 

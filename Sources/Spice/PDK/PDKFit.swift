@@ -31,7 +31,7 @@ public enum PDKFit {
     /// Per-device constants the fit does not change (sky130 oxide thickness, junction grading).
     static func fixedParameters(pmos: Bool) -> [String: Double] {
         var p: [String: Double] = [
-            "level": 8, "version": 3.3, "mobmod": 1, "capmod": 2, "noimod": 1, "tnom": 27,
+            "level": 8, "version": 3.3, "mobmod": 1, "capmod": 3, "noimod": 1, "tnom": 27,
             // Built-in L/W dependences off: each L is fitted on its own and the W… forms carry width.
             "dvt0": 0, "dvt0w": 0, "nlx": 0, "k3": 0, "dsub": 0, "drout": 0,
             "cdsc": 0, "cdscb": 0, "cdscd": 0, "cit": 0, "lint": 0, "wint": 0, "a1": 0, "a2": 1,
@@ -85,6 +85,12 @@ public enum PDKFit {
             Parameter(name: "clc", base: 1e-7, scale: 0.5, log: true, lower: -12, upper: 8),
             Parameter(name: "cj", base: pmos ? 1e-3 : 1e-3, scale: 0.3, log: true, lower: -10, upper: 10),
             Parameter(name: "cjsw", base: 5e-11, scale: 0.3, log: true, lower: -15, upper: 10),
+            // The C–V transition (swing NOFF, offset VOFFCV) and capmod=3's charge thickness (ACDE, MOIN):
+            // the foundry's BSIM4 C–V rises over a wider Vgs range, and below Cox·W·L in inversion.
+            Parameter(name: "noff", base: 1, scale: 0.3, log: true, lower: -4, upper: 5),
+            Parameter(name: "voffcv", base: 0, scale: 0.05, log: false, lower: -10, upper: 10),
+            Parameter(name: "acde", base: 1, scale: 0.3, log: true, lower: -6, upper: 5),
+            Parameter(name: "moin", base: 15, scale: 0.3, log: true, lower: -8, upper: 5),
         ]
     }
 
