@@ -78,7 +78,7 @@ def main():
         sets = {}
         for tag, lib, tool in [("ngspice, full foundry library", full, ["ngspice", "-b"]),
                                ("ngspice, cut-down foundry library", cut, ["ngspice", "-b"]),
-                               ("miller sim, our cards", cards, [a.miller, "sim"])]:
+                               ("miller sim, our cards", cards, [os.path.abspath(a.miller), "sim"])]:
             decks = []
             for kind in cc.BENCHES:
                 path = os.path.join(work, f"{len(sets)}_{kind}.cir")
