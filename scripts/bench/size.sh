@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Wall time of `miller size` on the challenge spec (expert policy, sky130 cards), median of N runs,
-# next to the ngspice sign-off of the same netlist (six benches x five corners, foundry models).
-# Usage: scripts/bench/size.sh [runs=3]   (needs a release build: swift build -c release --product miller)
+# Wall time of `miller size` on a spec (expert policy, sky130 cards), median of N runs, next to the
+# ngspice sign-off of the same netlist (six benches x five corners, foundry models).
+# Usage: [SPEC=specs/aicas2025-structure2.toml] [MILLER=bin] scripts/bench/size.sh [runs=3]
+# (SPEC defaults to the challenge spec, MILLER to .build/release/miller)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-3}
-bin=.build/release/miller
+bin=${MILLER:-.build/release/miller}
+spec=${SPEC:-specs/aicas2025.toml}
 out=$(mktemp -d)
 times=()
 for i in $(seq "$runs"); do
   s=$(date +%s.%N)
-  "$bin" size --spec specs/aicas2025.toml --out "$out" > "$out/stdout.txt" 2> "$out/stderr.txt"
+  "$bin" size --spec "$spec" --out "$out" > "$out/stdout.txt" 2> "$out/stderr.txt"
   e=$(date +%s.%N)
   times+=("$(echo "$e - $s" | bc)")
 done

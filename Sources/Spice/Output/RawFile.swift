@@ -194,13 +194,7 @@ extension RawFile {
 
     /// `Mon Nov 23 10:45:43  2026`, local time, as ngspice stamps its raw files.
     static func dateString() -> String {
-        // strftime in the C locale (miller never calls setlocale): Foundation's DateFormatter would load ICU.
-        var now = time(nil)
-        var parts = tm()
-        localtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 64)
-        let count = strftime(&buffer, buffer.count, "%a %b %d %H:%M:%S  %Y", &parts)
-        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        localTimeString("%a %b %d %H:%M:%S  %Y")
     }
 }
 
