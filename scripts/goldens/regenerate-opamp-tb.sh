@@ -4,32 +4,5 @@
 # run to run (timings, memory, the date in table headers). The only way these references change.
 #
 #   scripts/goldens/regenerate-opamp-tb.sh              all decks
-#   scripts/goldens/regenerate-opamp-tb.sh l1_ac        only the named decks
-set -euo pipefail
-shopt -s nullglob
-cd "$(dirname "$0")/../.."
-folder=Tests/SpiceTests/Goldens/opamp-tb
-
-command -v ngspice >/dev/null || { echo "error: ngspice not found on PATH" >&2; exit 1; }
-version=$(ngspice -v 2>&1 | grep -o 'ngspice-[0-9]*' | head -1)
-[ "$version" = "ngspice-39" ] || { echo "error: references come from ngspice-39, found '$version'" >&2; exit 1; }
-export HOME=$(mktemp -d)
-trap 'rm -rf "$HOME"' EXIT
-
-if [ $# -gt 0 ]; then decks=(); for n in "$@"; do decks+=("$folder/$n.cir"); done
-else decks=("$folder"/*.cir); fi
-
-for deck in "${decks[@]}"; do
-    [ -f "$deck" ] || { echo "error: no deck $deck" >&2; exit 1; }
-    out=${deck%.cir}.out
-    # ngspice -b exits 1 after a control block without `quit`; the transcript is what counts.
-    raw=$( (cd "$folder" && ngspice -b "$(basename "$deck")" 2>"$HOME/stderr") || true)
-    if grep -qiE 'fatal error|Undefined parameter|Cannot compute' "$HOME/stderr"; then
-        cat "$HOME/stderr" >&2; echo "error: ngspice rejected $deck" >&2; exit 1
-    fi
-    printf '%s\n' "$raw" \
-        | grep -vE '^(Total |DRAM |Maximum ngspice|Current ngspice|Shared ngspice|Text \(code\)|Stack = |Library pages)' \
-        | sed -E 's/  [A-Z][a-z]{2} [A-Z][a-z]{2} +[0-9]+ [0-9:]{8}  [0-9]{4}$//' > "$out"
-    [ -s "$out" ] || { echo "error: $out is empty" >&2; exit 1; }
-    echo "ok  $out"
-done
+#   scripts/goldens/regenerate-opamp-tb.sh l1_ac         only the named decks
+exec "$(dirname "$0")/regenerate-transcripts.sh" Tests/SpiceTests/Goldens/opamp-tb "$@"
