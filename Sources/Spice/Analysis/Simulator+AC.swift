@@ -11,14 +11,8 @@ extension Simulator {
         let frequencies = try Simulator.frequencies(sweep, reltol: deck.options.reltol)
         try solveOperatingPoint()
         let n = circuit.size, nnz = circuit.nonzeros
-        // G: the Jacobian at the operating point (the small-signal load left it in the solver's matrix).
-        let g = Array(solver.matrix[0..<nnz])
-        var c = [Double](repeating: 0, count: nnz + 1)
+        let (g, c) = smallSignalMatrices()
         var rhsRe = [Double](repeating: 0, count: n + 1), rhsIm = rhsRe
-        c.withUnsafeMutableBufferPointer { cb in
-            let context = ReactiveContext(matrix: cb.baseAddress! + 1, solution: solver.solutionPointer)
-            for device in circuit.devices { device.loadReactive(context) }
-        }
         rhsRe.withUnsafeMutableBufferPointer { re in
             rhsIm.withUnsafeMutableBufferPointer { im in
                 let context = ACSourceContext(re: re.baseAddress! + 1, im: im.baseAddress! + 1)
@@ -31,19 +25,7 @@ extension Simulator {
         var values = [Double](repeating: 0, count: 2 * nnz)
         var b = [Double](repeating: 0, count: 2 * n)
         for f in frequencies {
-            let omega = 2 * Double.pi * f
-            values.withUnsafeMutableBufferPointer { v in
-                for k in 0..<nnz { v[2 * k] = g[k]; v[2 * k + 1] = omega * c[k + 1] }
-            }
-            do {
-                try values.withUnsafeMutableBufferPointer { try circuit.lu.factorComplex($0) }
-            } catch SparseLU.Failure.singular(let column) {
-                let at = column >= 0 && column < n ? " at \(circuit.describe(column))" : ""
-                throw SimulationError(.singularMatrix, "the AC matrix is singular\(at) at \(f) Hz",
-                                      subject: column >= 0 && column < n ? circuit.unknownNames[column] : nil)
-            } catch {
-                throw SimulationError(.singularMatrix, "the AC matrix could not be factored at \(f) Hz (\(error))")
-            }
+            try factorSmallSignal(&values, g: g, c: c, at: f, matrixName: "AC matrix")
             for i in 0..<n { b[2 * i] = rhsRe[i + 1]; b[2 * i + 1] = rhsIm[i + 1] }
             values.withUnsafeMutableBufferPointer { v in
                 b.withUnsafeMutableBufferPointer { circuit.lu.solveComplex($0, values: v) }
@@ -58,6 +40,38 @@ extension Simulator {
             vectors.append(Vector(name: out.name, type: out.quantity, values: .complex(re: re[k], im: im[k])))
         }
         return Plot(name: nextPlotName("ac"), title: "AC Analysis", vectors: vectors)
+    }
+
+    /// G and C of the small-signal system around the operating point, shared by `.ac` and `.noise`: G is
+    /// the Jacobian the small-signal load left in the solver's matrix, C the capacitances loaded once
+    /// (one slot ahead, as device slots count from 1).
+    func smallSignalMatrices() -> (g: [Double], c: [Double]) {
+        let g = Array(solver.matrix[0..<circuit.nonzeros])
+        var c = [Double](repeating: 0, count: circuit.nonzeros + 1)
+        c.withUnsafeMutableBufferPointer { cb in
+            let context = ReactiveContext(matrix: cb.baseAddress! + 1, solution: solver.solutionPointer)
+            for device in circuit.devices { device.loadReactive(context) }
+        }
+        return (g, c)
+    }
+
+    /// Assembles G + j·2πf·C into `values` (re/im interleaved per nonzero) and factors it; a singular
+    /// matrix is reported as `the <matrixName> is singular at <unknown> at <f> Hz`.
+    func factorSmallSignal(_ values: inout [Double], g: [Double], c: [Double], at f: Double,
+                           matrixName: String) throws {
+        let n = circuit.size, omega = 2 * Double.pi * f
+        values.withUnsafeMutableBufferPointer { v in
+            for k in 0..<g.count { v[2 * k] = g[k]; v[2 * k + 1] = omega * c[k + 1] }
+        }
+        do {
+            try values.withUnsafeMutableBufferPointer { try circuit.lu.factorComplex($0) }
+        } catch SparseLU.Failure.singular(let column) {
+            let at = column >= 0 && column < n ? " at \(circuit.describe(column))" : ""
+            throw SimulationError(.singularMatrix, "the \(matrixName) is singular\(at) at \(f) Hz",
+                                  subject: column >= 0 && column < n ? circuit.unknownNames[column] : nil)
+        } catch {
+            throw SimulationError(.singularMatrix, "the \(matrixName) could not be factored at \(f) Hz (\(error))")
+        }
     }
 
     /// The frequency points exactly as ngspice's AC analysis steps them (multiplicative for dec/oct, with

@@ -30,12 +30,7 @@ extension Simulator {
         let request = try noiseRequest(output: output, reference: reference, source: source)
         try solveOperatingPoint()
         let n = circuit.size, nnz = circuit.nonzeros
-        let g = Array(solver.matrix[0..<nnz])
-        var c = [Double](repeating: 0, count: nnz + 1)
-        c.withUnsafeMutableBufferPointer { cb in
-            let context = ReactiveContext(matrix: cb.baseAddress! + 1, solution: solver.solutionPointer)
-            for device in circuit.devices { device.loadReactive(context) }
-        }
+        let (g, c) = smallSignalMatrices()
         let temperature = circuit.temperature
         let noisy = noiseDeviceOrder()
         let summary = (pointsPerSummary ?? 0) > 0 ? pointsPerSummary! : 0
@@ -48,19 +43,7 @@ extension Simulator {
         var y = [Double](repeating: 0, count: 2 * n)
         var previous = frequencies.first ?? 0
         for (step, f) in frequencies.enumerated() {
-            let omega = 2 * Double.pi * f
-            values.withUnsafeMutableBufferPointer { v in
-                for k in 0..<nnz { v[2 * k] = g[k]; v[2 * k + 1] = omega * c[k + 1] }
-            }
-            do {
-                try values.withUnsafeMutableBufferPointer { try circuit.lu.factorComplex($0) }
-            } catch SparseLU.Failure.singular(let column) {
-                let at = column >= 0 && column < n ? " at \(circuit.describe(column))" : ""
-                throw SimulationError(.singularMatrix, "the noise analysis matrix is singular\(at) at \(f) Hz",
-                                      subject: column >= 0 && column < n ? circuit.unknownNames[column] : nil)
-            } catch {
-                throw SimulationError(.singularMatrix, "the noise analysis matrix could not be factored at \(f) Hz (\(error))")
-            }
+            try factorSmallSignal(&values, g: g, c: c, at: f, matrixName: "noise analysis matrix")
             // Adjoint: Aᵀy = e(out) − e(ref).
             for i in 0..<(2 * n) { y[i] = 0 }
             if request.output.index >= 0 { y[2 * request.output.index] += 1 }
