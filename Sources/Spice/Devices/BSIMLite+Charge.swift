@@ -189,38 +189,13 @@ extension BSIMLite {
         var intrinsic = [[Double]](repeating: [0, 0, 0, 0], count: 4)
         for i in 0..<4 { for j in 0..<4 { intrinsic[map[i]][map[j]] = frame[i][j] } }
 
-        // Overlaps, capmod=2: smooth bias dependence of CGDL/CGSL below flat band.
-        func overlap(_ v: Double, constant: Double, lightlyDoped: Double) -> Double {
-            let delta1 = 0.02
-            let t0 = v + delta1
-            let t1 = (t0 * t0 + 4 * delta1).squareRoot()
-            let t2 = 0.5 * (t0 - t1)
-            let t3 = size.weffCV * lightlyDoped
-            let t4 = (1 - 4 * t2 / size.ckappa).squareRoot()
-            return constant + t3 - t3 * (1 - 1 / t4) * (0.5 - 0.5 * t0 / t1)
-        }
-        let cgdo = overlap(vgs - vds, constant: size.cgdoTotal, lightlyDoped: size.cgdl)
-        let cgso = overlap(vgs, constant: size.cgsoTotal, lightlyDoped: size.cgsl)
-
-        // Bulk junctions: bottom, field-oxide sidewall and gate-edge sidewall parts.
-        func junctionCap(_ v: Double, area: Double, perimeter: Double) -> Double {
-            let bottom = model.cj * area
-            let (side, gateSide) = perimeter < size.weff
-                ? (0.0, model.cjswg * perimeter)
-                : (model.cjsw * (perimeter - size.weff), model.cjswg * size.weff)
-            let parts = [(bottom, model.mj, model.pb), (side, model.mjsw, model.pbsw), (gateSide, model.mjswg, model.pbswg)]
-            if v == 0 { return bottom + side + gateSide }
-            if v < 0 {
-                return parts.reduce(0) { sum, p in
-                    p.0 > 0 ? sum + p.0 * Glibc.exp(-p.1 * Glibc.log(1 - v / p.2)) : sum
-                }
-            }
-            return parts.reduce(0) { $0 + $1.0 + v * $1.0 * $1.1 / $1.2 }
-        }
+        // Overlaps and bulk junctions: the capacitances of the transient's charge routines.
+        let cgdo = overlapCharge(vgs - vds, constant: size.cgdoTotal, lightlyDoped: size.cgdl).c
+        let cgso = overlapCharge(vgs, constant: size.cgsoTotal, lightlyDoped: size.cgsl).c
         return BSIMLiteCapacitances(
             intrinsic: intrinsic, frame: frame, cgdo: cgdo, cgso: cgso, cgbo: size.cgboTotal,
-            capbd: junctionCap(vbd, area: drainArea, perimeter: drainPerimeter),
-            capbs: junctionCap(vbs, area: sourceArea, perimeter: sourcePerimeter))
+            capbd: junctionCharge(vbd, area: drainArea, perimeter: drainPerimeter).c,
+            capbs: junctionCharge(vbs, area: sourceArea, perimeter: sourcePerimeter).c)
     }
 
     func loadReactive(_ context: ReactiveContext) {

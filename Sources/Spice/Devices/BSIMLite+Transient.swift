@@ -41,20 +41,10 @@ extension BSIMLite {
             r.c[4 * a + a] += cap; r.c[4 * b + b] += cap
             r.c[4 * a + b] -= cap; r.c[4 * b + a] -= cap
         }
-        // Overlaps (capmod=2): the integral of the smooth CGDL/CGSL bias dependence, plus CGBO.
-        func overlap(_ v: Double, constant: Double, lightlyDoped: Double) -> (q: Double, c: Double) {
-            let delta1 = 0.02
-            let t0 = v + delta1
-            let t1 = (t0 * t0 + 4 * delta1).squareRoot()
-            let t2 = 0.5 * (t0 - t1)
-            let t3 = size.weffCV * lightlyDoped
-            let t4 = (1 - 4 * t2 / size.ckappa).squareRoot()
-            let c = constant + t3 - t3 * (1 - 1 / t4) * (0.5 - 0.5 * t0 / t1)
-            return ((constant + t3) * v - t3 * (t2 + 0.5 * size.ckappa * (t4 - 1)), c)
-        }
+        // Overlaps (capmod=2 smooth CGDL/CGSL bias dependence), plus CGBO.
         let vgd = vgs - vds, vgb = vgs - vbs
-        let gdo = overlap(vgd, constant: size.cgdoTotal, lightlyDoped: size.cgdl)
-        let gso = overlap(vgs, constant: size.cgsoTotal, lightlyDoped: size.cgsl)
+        let gdo = overlapCharge(vgd, constant: size.cgdoTotal, lightlyDoped: size.cgdl)
+        let gso = overlapCharge(vgs, constant: size.cgsoTotal, lightlyDoped: size.cgsl)
         let qgbo = size.cgboTotal * vgb
         charge[0] += gdo.q + gso.q + qgbo
         charge[1] -= gdo.q; charge[2] -= gso.q; charge[3] -= qgbo
@@ -66,6 +56,19 @@ extension BSIMLite {
         pair(bd.c, 3, 1); pair(bs.c, 3, 2)
         r.q = (charge[0], charge[1], charge[2], charge[3])
         return r
+    }
+
+    /// One gate–drain or gate–source overlap's charge and capacitance at `v` (capmod=2: the constant
+    /// overlap plus the smooth CGDL/CGSL bias dependence below flat band, and its integral).
+    func overlapCharge(_ v: Double, constant: Double, lightlyDoped: Double) -> (q: Double, c: Double) {
+        let delta1 = 0.02
+        let t0 = v + delta1
+        let t1 = (t0 * t0 + 4 * delta1).squareRoot()
+        let t2 = 0.5 * (t0 - t1)
+        let t3 = size.weffCV * lightlyDoped
+        let t4 = (1 - 4 * t2 / size.ckappa).squareRoot()
+        let c = constant + t3 - t3 * (1 - 1 / t4) * (0.5 - 0.5 * t0 / t1)
+        return ((constant + t3) * v - t3 * (t2 + 0.5 * size.ckappa * (t4 - 1)), c)
     }
 
     /// One bulk junction's depletion charge and capacitance at `v` (BSIM3's three-part junction).
