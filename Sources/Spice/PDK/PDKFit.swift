@@ -49,17 +49,19 @@ public enum PDKFit {
     }
 
     /// The DC parameters fitted at each geometry, with their starting values, variable scales and bounds.
-    /// The bounds keep every set in a physical range (η0 0…0.5, PVAG −1…10, PCLM 0.08…20, U0 within 10×
-    /// of the start…): without them independent fits wander along directions the data does not see
-    /// (η0 = −270 with ETAB = 18 400, PVAG = 8 000 were seen), which no interpolation between sets survives.
+    /// The bounds keep every set in a physical range (η0 0…0.5 and ETAB −0.3…0, so η0 + ETAB·Vbs never
+    /// reaches BSIM3's clamp under reverse body bias; A0 0.1…5, AGS 0…5; PVAG −1…10, PCLM 0.08…20, U0 within
+    /// 10× of the start…): without them independent fits wander along directions the data does not see
+    /// (η0 = −270 with ETAB = 18 400, PVAG = 8 000, A0 ≈ 0 with AGS = 508 were seen), which no interpolation
+    /// between sets survives.
     static func dcParameters(pmos: Bool) -> [Parameter] {
         let u0 = pmos ? 0.008 : 0.03
         return [
             Parameter(name: "vth0", base: pmos ? 1.0 : 0.5, scale: 0.1, log: false),
             Parameter(name: "k1", base: 0.5, scale: 0.1, log: false, lower: -4, upper: 20),
             Parameter(name: "k2", base: 0, scale: 0.02, log: false, lower: -10, upper: 10),
-            Parameter(name: "eta0", base: 0.005, scale: 0.005, log: false, lower: -3, upper: 99),
-            Parameter(name: "etab", base: 0, scale: 0.02, log: false, lower: -25, upper: 25),
+            Parameter(name: "eta0", base: 0.005, scale: 0.005, log: false, lower: -1, upper: 99),
+            Parameter(name: "etab", base: 0, scale: 0.02, log: false, lower: -15, upper: 0),
             Parameter(name: "voff", base: -0.1, scale: 0.03, log: false, lower: -10, upper: 6.5),
             Parameter(name: "nfactor", base: 1, scale: 0.2, log: false, lower: -3.5, upper: 15),
             Parameter(name: "u0", base: u0, scale: 0.3, log: true, lower: -7.7, upper: 7.7),
@@ -67,8 +69,8 @@ public enum PDKFit {
             Parameter(name: "ub", base: 1e-19, scale: 5e-19, log: false, lower: -2.2, upper: 9.8),
             Parameter(name: "uc", base: 0, scale: 5e-11, log: false, lower: -10, upper: 10),
             Parameter(name: "vsat", base: 1e5, scale: 0.3, log: true, lower: -6, upper: 5),
-            Parameter(name: "a0", base: 1, scale: 0.3, log: false, lower: -3.3, upper: 13.3),
-            Parameter(name: "ags", base: 0, scale: 0.1, log: false, lower: -10, upper: 50),
+            Parameter(name: "a0", base: 1, scale: 0.3, log: false, lower: -3, upper: 13.3),
+            Parameter(name: "ags", base: 0, scale: 0.1, log: false, lower: 0, upper: 50),
             Parameter(name: "keta", base: -0.03, scale: 0.02, log: false, lower: -13.5, upper: 6.5),
             Parameter(name: "rdsw", base: 200, scale: 0.5, log: true, lower: -12, upper: 8),
             Parameter(name: "pclm", base: 1.0, scale: 0.5, log: true, lower: -5, upper: 6),
