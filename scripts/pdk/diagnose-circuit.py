@@ -280,9 +280,10 @@ def diagnose(s, corner, a, lib, work):
     devs = devices(s)
     biases = {}
     for cfg in ("ol", "cm"):
+        # Ports at their source values; in the follower Vinn is Vout.
+        fixed = {"vss": 0.0, "vdd": VDD, "vinp": VCM, "vinn": VCM if cfg == "ol" else ng.get(f"F.{cfg}.vout")}
+        volt = lambda n: fixed[n] if n in fixed else ng.get(f"F.{cfg}.{n}")
         for d in devs:
-            volt = lambda n: 0.0 if n == "vss" else (VDD if n == "vdd" else (VCM if n in ("vinp",) else
-                             (VCM if n == "vinn" and cfg == "ol" else ng.get(f"F.{cfg}.{'vout' if n == 'vinn' else n}"))))
             biases[(cfg, d["name"])] = {t: volt(d[t]) for t in "dgsb"}
     if any(v is None for b in biases.values() for v in b.values()):
         print(f"{tag}: missing foundry node voltages", file=sys.stderr)
