@@ -483,11 +483,12 @@ def main():
     ap.add_argument("--quiet", action="store_true", help="only the summary")
     ap.add_argument("--swaps", default="all", help="all, none, or groups among " + ",".join(GROUPS))
     ap.add_argument("--snap", action="store_true", help="put every device on the fitted W x L grid (fingers)")
-    ap.add_argument("--from-json", help="no runs: print the summary of a previous --json")
+    ap.add_argument("--from-json", help="no runs: print the summary of previous --json files (comma-separated, pooled)")
     ap.add_argument("--map", help="n, p or n,p: instead of circuits, an Id/gds error map over a dense W x L grid")
     a = ap.parse_args()
     if a.from_json:
-        summary(json.load(open(a.from_json)), sys.stdout)
+        # Several files (e.g. one per corner) are pooled, as compare-circuits pools sizings x corners.
+        summary([r for path in a.from_json.split(",") for r in json.load(open(path))], sys.stdout)
         return
     a.miller = os.path.abspath(a.miller)
     if not os.path.exists(a.miller):
