@@ -128,6 +128,7 @@ public enum PDKReport {
                           + "\(pct(e.gdsAll.median)) / \(pct(e.gdsAll.p95)) | \(pct(e.cgg.median)) / \(pct(e.cgg.p95)) |")
             }
         }
+        md += try PDKNoiseFit.report(library: library, data: folder, corners: corners, devices: devices)
         md.append("")
         md.append("## By region")
         for e in all {
