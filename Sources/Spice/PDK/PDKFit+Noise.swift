@@ -61,7 +61,8 @@ public struct PDKNoiseDataset: Sendable {
 /// which the card carries the foundry's drain current (not at the foundry's Vgs), so an Id error of the
 /// DC fit does not turn into a noise error at the same bias current, which is what a circuit fixes.
 /// The model is linear in (NOIA, NOIB, NOIC) for the strong-inversion part, so a weighted linear least-squares
-/// solution starts Levenberg–Marquardt on log residuals. Deterministic.
+/// solution starts Levenberg–Marquardt on log residuals, with NOIA > 0 and NOIB, NOIC ≥ 0 so that the flicker
+/// density stays positive at every bias. Deterministic.
 public enum PDKNoiseFit {
     /// The fitting frequency (the op-amp acceptance's 1 kHz).
     public static let frequency = 1e3
@@ -91,6 +92,12 @@ public enum PDKNoiseFit {
         var thermal: Double
         /// The foundry's flicker and total density at `frequency` (A²/Hz).
         var flicker: Double, total: Double
+        /// The point's weight in the fit: moderate inversion (the foundry's gm/Id 5–22 /V, where op-amps bias
+        /// and where the harmonic weak/strong combination errs most) counts 3×.
+        var weight: Double {
+            let gmOverId = point.gm / point.id
+            return gmOverId >= 5 && gmOverId < 22 ? 3 : 1
+        }
     }
 
     /// The card's gate voltage (magnitude) at which |Id| equals `id`, at the point's Vds and Vbs: bisection on
@@ -126,7 +133,12 @@ public enum PDKNoiseFit {
     }
 
     /// Fits (NOIA, NOIB, NOIC) to evaluated points; returns them with the final cost.
-    static func fit(_ points: [Evaluated]) -> (noia: Double, noib: Double, noic: Double, cost: Double) {
+    ///
+    /// `guards` are the model's parts at the corners of the bias range (`guardTerms`): a parameter set with a
+    /// negative strong-inversion density at any of them is rejected. (NOIB and NOIC may be negative, and
+    /// must be for a good fit; unguarded, a negative NOIC fitted on the data's points turned Ssi, and the
+    /// simulators' flicker density, negative in deep triode: NaN noise. NOIB, NOIC ≥ 0 doubled the error.)
+    static func fit(_ points: [Evaluated], guards: [BSIMUnifiedFlicker] = []) -> (noia: Double, noib: Double, noic: Double, cost: Double) {
         guard !points.isEmpty else { return (1e20, 0, 0, .nan) }
         // Weighted linear least squares on the strong-inversion part (relative residuals): a start.
         var ata = [[Double]](repeating: [0, 0, 0], count: 3), atb = [0.0, 0, 0]
@@ -134,8 +146,8 @@ public enum PDKNoiseFit {
         for p in points {
             let row = [p.terms.sa, p.terms.sb, p.terms.sc].map { $0 / p.flicker }
             for i in 0..<3 {
-                for j in 0..<3 { ata[i][j] += row[i] * row[j] }
-                atb[i] += row[i]
+                for j in 0..<3 { ata[i][j] += p.weight * p.weight * row[i] * row[j] }
+                atb[i] += p.weight * p.weight * row[i]
                 if row[i] != 0 { scales[i].append(1 / abs(row[i])) }
             }
         }
@@ -144,16 +156,17 @@ public enum PDKNoiseFit {
         let linear = solve3(ata, atb) ?? [scale[0], 0, 0]
         func residuals(_ x: [Double]) -> [Double]? {
             let a = x[0] * scale[0], b = x[1] * scale[1], c = x[2] * scale[2]
+            for g in guards where a * g.sa + b * g.sb + c * g.sc <= 0 { return nil }
             var r: [Double] = []
             r.reserveCapacity(points.count)
             for p in points {
                 let d = p.terms.density(noia: a, noib: b, noic: c)
                 guard d > 0, d.isFinite else { return nil }
-                r.append(log(d / p.flicker))
+                r.append(p.weight * log(d / p.flicker))
             }
             return r
         }
-        let lm = LevenbergMarquardt(maxIterations: 60, relativeTolerance: 1e-9, step: 1e-6)
+        let lm = LevenbergMarquardt(maxIterations: 60, relativeTolerance: 1e-9, step: 1e-6, lower: [1e-6, -1e9, -1e9], upper: nil)
         var best: LevenbergMarquardt.Result? = nil
         for start in [[max(linear[0], 1e-3 * scale[0]) / scale[0], linear[1] / scale[1], linear[2] / scale[2]], [1, 0, 0]] {
             let r = lm.minimize(start: start, residuals: residuals)
@@ -178,6 +191,24 @@ public enum PDKNoiseFit {
         return x.allSatisfy(\.isFinite) ? x : nil
     }
 
+    /// The unified model's parts of `cards`/`model` at geometry `w` × `l` (µm) on a grid over the whole bias
+    /// range (|Vgs| 0.2…2 V, |Vds| 0.01…1.8 V, Vbs 0 and 0.4 V reverse), for the positivity guard of `fit`.
+    static func guardTerms(cards: [ModelCard], model: String, w: Double, l: Double) throws -> [BSIMUnifiedFlicker] {
+        let e = try BSIMLiteEvaluator(cards: cards, model: model, instance: PDKFit.geometry(w: w, l: l), temperature: 27,
+                                      nominalTemperature: 27)
+        let s = e.polarity
+        var out: [BSIMUnifiedFlicker] = []
+        for vgs in stride(from: 0.2, through: 2.0, by: 0.2) {
+            for vds in [0.01, 0.05, 0.1, 0.3, 0.9, 1.8] {
+                for vbs in [0.0, -0.4] {
+                    _ = e.current(vgs: s * vgs, vds: s * vds, vbs: s * vbs)
+                    out.append(e.unifiedFlicker(frequency: frequency, temperature: temperature))
+                }
+            }
+        }
+        return out
+    }
+
     /// The bin cards with noimod=3 and their fitted NOIA, NOIB, NOIC (EM, EF from the data) added: each
     /// bin fitted to the data of the grid geometries it covers. A bin whose fit fails keeps noimod=1 and
     /// is named in `problems`.
@@ -198,15 +229,18 @@ public enum PDKNoiseFit {
             noisy.parameters["noimod"] = 3
             noisy.parameters["ef"] = ef
             noisy.parameters["em"] = em
-            var points: [Evaluated] = []
+            var points: [Evaluated] = [], guards: [BSIMUnifiedFlicker] = []
             do {
-                for (w, l) in inside { points += try evaluate(cards: [noisy], model: card.name, data: data, w: w, l: l) }
+                for (w, l) in inside {
+                    points += try evaluate(cards: [noisy], model: card.name, data: data, w: w, l: l)
+                    guards += try guardTerms(cards: [noisy], model: card.name, w: w, l: l)
+                }
             } catch {
                 problems.append("\(card.name): \(error)")
                 out.append(card)
                 continue
             }
-            let f = fit(points)
+            let f = fit(points, guards: guards)
             guard f.cost.isFinite else {
                 problems.append("\(card.name): the noise fit found no valid parameters (\(points.count) points)")
                 out.append(card)

@@ -57,7 +57,10 @@ public enum PDKFit {
             Parameter(name: "k1", base: 0.5, scale: 0.1, log: false, lower: -4, upper: 20),
             Parameter(name: "k2", base: 0, scale: 0.02, log: false),
             Parameter(name: "eta0", base: 0.005, scale: 0.005, log: false),
-            Parameter(name: "etab", base: 0, scale: 0.02, log: false),
+            // Bounded (±0.5 /V): unbounded, LM used BSIM3's clamp of ETA0 + ETAB·Vbseff below 1e-4 to decouple the
+            // Vbs = 0 and body-bias sweeps (|ETAB| up to 5e4 /V), leaving gmbs of 10–2500 S at Vbs = 0 and, through
+            // noimod's 4kT·⅔·|gm + gds + gmbs|, up to 400× the channel thermal noise (the "ff noise" anomaly).
+            Parameter(name: "etab", base: 0, scale: 0.02, log: false, lower: -25, upper: 25),
             Parameter(name: "voff", base: -0.1, scale: 0.03, log: false),
             Parameter(name: "nfactor", base: 1, scale: 0.2, log: false),
             Parameter(name: "u0", base: u0, scale: 0.3, log: true),
