@@ -59,7 +59,8 @@ struct PDK: ParsableCommand {
             }
             let (fits, widths) = try PDKPipeline.fitAll(data: data, corners: corners, devices: devices, lengths: lengths,
                                                         options: options, log: log)
-            let text = PDKPipeline.library(fits, widths: widths, options: options)
+            let noise = try PDKNoiseFit.load(folder: data, corners: corners, devices: devices)
+            let text = PDKPipeline.library(fits, widths: widths, options: options, noise: noise, log: log)
             try text.write(toFile: library, atomically: true, encoding: .utf8)
             print("wrote \(library)")
             if let report {

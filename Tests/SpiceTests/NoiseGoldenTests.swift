@@ -16,11 +16,13 @@ import TestSupport
 /// as a source resistor's noise seen across its own two nodes). Each test prints its largest relative error.
 final class NoiseGoldenTests: XCTestCase {
     static let decks = [
-        "bsim_cs", "bsim_opamp_follower", "cs_level1", "diode_bias", "opamp_follower", "rc_lowpass", "res_divider",
+        "bsim_cs", "bsim_opamp_follower", "bsim_unified_flicker", "cs_level1", "diode_bias", "opamp_follower", "rc_lowpass", "res_divider",
     ]
 
     func test_bsim_cs() throws { try checkNoiseGolden("bsim_cs") }
     func test_bsim_opamp_follower() throws { try checkNoiseGolden("bsim_opamp_follower") }
+    /// noimod=3 (BSIM3's unified flicker model) in strong and weak inversion, in triode and for a PMOS with m=2.
+    func test_bsim_unified_flicker() throws { try checkNoiseGolden("bsim_unified_flicker") }
     func test_cs_level1() throws { try checkNoiseGolden("cs_level1") }
     func test_diode_bias() throws { try checkNoiseGolden("diode_bias") }
     func test_opamp_follower() throws { try checkNoiseGolden("opamp_follower") }

@@ -167,9 +167,9 @@ def run_one(cmd, deck, work):
     return parse(text), time.time() - t, text
 
 
-def measure(signoff, tool_cmd, lib, corner, amp, work, tag):
+def measure(signoff, tool_cmd, lib, corner, amp, work, tag, benches=BENCHES):
     row, secs, logs = {}, 0.0, []
-    for kind in BENCHES:
+    for kind in benches:
         deck = os.path.join(work, f"{tag}_{kind}_{corner}.cir")
         text = signoff.bench(kind, lib, corner, amp)
         # Miller's echo substitutes vectors, not expressions: go through a `let`.
@@ -220,7 +220,12 @@ def main():
     ap.add_argument("--rerun-ngspice", action="store_true", help="ignore the cached ngspice results")
     ap.add_argument("--models")
     ap.add_argument("--json")
+    ap.add_argument("--benches", default=",".join(BENCHES),
+                    help="Miller benches to run (e.g. noise; the others show as missing); ngspice always runs all six")
     a = ap.parse_args()
+    benches = tuple(b for b in a.benches.split(",") if b)
+    if any(b not in BENCHES for b in benches):
+        sys.exit(f"compare-circuits: --benches takes some of {','.join(BENCHES)}")
     corners = a.corners.split(",")
     signoff = load_signoff()
     a.miller = os.path.abspath(a.miller)  # the decks run in a temporary folder
@@ -276,7 +281,7 @@ def main():
 
         def ours():
             for s, c in jobs:
-                r, dt, logs = measure(signoff, [a.miller, "sim"], cards, c, amp(s), work, s["name"] + "_mi")
+                r, dt, logs = measure(signoff, [a.miller, "sim"], cards, c, amp(s), work, s["name"] + "_mi", benches)
                 timing["miller"] += dt
                 for l in logs:
                     print(l, file=sys.stderr)

@@ -54,6 +54,10 @@ struct BSIMLiteChannel {
     var vgsteff: Dual
     var vbseff: Dual
     var abulk0: Dual
+    /// The bulk-charge factor Abulk with KETA, and without it: ngspice's unified flicker noise reads both
+    /// (Abulk/Vgst2Vtm with, the stored `BSIM3Abulk` without).
+    var abulk: Dual
+    var abulkBeforeKeta: Double
     var sqrtPhis: Dual
     var phis: Dual
     var ueff: Dual
@@ -175,6 +179,7 @@ extension BSIMLiteSize {
         if abulk.v < 0.1 { abulk = (0.2 - abulk) / (3 - 20 * abulk) }
         let kv = self.keta * vbseff
         let ketaFactor = kv.v >= -0.9 ? 1 / (1 + kv) : (17 + 20 * kv) / (0.8 + kv)
+        let abulkBeforeKeta = abulk.v
         abulk = abulk * ketaFactor
         abulk0 = abulk0 * ketaFactor
 
@@ -275,7 +280,7 @@ extension BSIMLiteSize {
         let idsa = idl * (1 + diffVds / va)
         let ids = idsa * (1 + diffVds / vascbe)
 
-        return BSIMLiteChannel(ids: ids, vth: vth, vdsat: vdsat, vgsteff: vgsteff, vbseff: vbseff, abulk0: abulk0,
+        return BSIMLiteChannel(ids: ids, vth: vth, vdsat: vdsat, vgsteff: vgsteff, vbseff: vbseff, abulk0: abulk0, abulk: abulk, abulkBeforeKeta: abulkBeforeKeta,
                                sqrtPhis: sqrtPhis, phis: phis, ueff: ueff, vdseff: vdseff, rds: rds.v, vgst: vgst, n: n)
     }
 }

@@ -36,6 +36,10 @@ struct BSIMLiteModel {
     var pb = 1.0, pbsw = 1.0, pbswg = 1.0
     var rsh = 0.0
     var kf = 0.0, af = 1.0, ef = 1.0
+    /// Noise model: 1 (SPICE2 thermal and flicker) or 3 (SPICE2 thermal, BSIM3 unified flicker with the
+    /// oxide-trap densities NOIA, NOIB, NOIC and the saturation-field parameter EM).
+    var noimod = 1
+    var noia = 0.0, noib = 0.0, noic = 0.0, em = 4.1e7
     var lmin = 0.0, lmax = 1.0, wmin = 0.0, wmax = 1.0
     /// The charge model: 2 (smooth, charge-conserving) or 3 (2 plus the charge-thickness model).
     var capmod = 3
@@ -71,7 +75,7 @@ struct BSIMLiteModel {
         "level", "version", "mobmod", "capmod", "noimod", "binunit", "tox", "toxm", "tnom", "lint", "wint",
         "dlc", "dwc", "cgso", "cgdo", "cgbo", "xpart", "js", "jsw", "nj", "xti", "ijth", "cj", "mj", "cjsw",
         "mjsw", "cjswg", "mjswg", "pb", "pbsw", "pbswg", "rsh", "kf", "af", "ef", "lmin", "lmax", "wmin",
-        "wmax", "paramchk",
+        "wmax", "paramchk", "noia", "noib", "noic", "em",
     ]
 
     init(card: ModelCard, nominalTemperature: Double) throws {
@@ -93,7 +97,10 @@ struct BSIMLiteModel {
             throw fail("capmod=\(Self.format(capmod)) is not supported (only capmod=2 or 3)")
         }
         self.capmod = Int(capmod)
-        guard noimod == 1 else { throw fail("noimod=\(Self.format(noimod)) is not supported (only noimod=1)") }
+        guard noimod == 1 || noimod == 3 else {
+            throw fail("noimod=\(Self.format(noimod)) is not supported (only noimod=1 or 3)")
+        }
+        self.noimod = Int(noimod)
         if let b = p["binunit"], b != 1 { throw fail("binunit=\(Self.format(b)) is not supported (only 1, lengths in µm)") }
 
         tnom = p["tnom"].map { $0 + Physics.kelvinOffset } ?? nominalTemperature
@@ -125,6 +132,11 @@ struct BSIMLiteModel {
         if let v = p["kf"] { kf = v }
         if let v = p["af"] { af = v }
         if let v = p["ef"] { ef = v }
+        // b3set's oxide-trap defaults (NMOS, PMOS).
+        noia = p["noia"] ?? (type > 0 ? 1e20 : 9.9e18)
+        noib = p["noib"] ?? (type > 0 ? 5e4 : 2.4e3)
+        noic = p["noic"] ?? (type > 0 ? -1.4e-12 : 1.4e-12)
+        if let v = p["em"] { em = v }
         if let v = p["xpart"] { xpart = v }
         if let v = p["lmin"] { lmin = v }
         if let v = p["lmax"] { lmax = v }

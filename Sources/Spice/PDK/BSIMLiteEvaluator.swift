@@ -30,7 +30,7 @@ public final class BSIMLiteEvaluator {
     public let modelName: String
     /// Elaboration warnings (ignored card parameters).
     public let warnings: [String]
-    private let device: BSIMLite
+    let device: BSIMLite
 
     /// Elaborates instance `name` of model `model` (a single card or a binned set `model.1 … model.k`
     /// among `cards`) at `temperature` °C; throws the simulator's own errors for bad cards or geometry.

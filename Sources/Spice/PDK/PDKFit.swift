@@ -61,6 +61,9 @@ public enum PDKFit {
             Parameter(name: "k1", base: 0.5, scale: 0.1, log: false, lower: -4, upper: 20),
             Parameter(name: "k2", base: 0, scale: 0.02, log: false, lower: -10, upper: 10),
             Parameter(name: "eta0", base: 0.005, scale: 0.005, log: false, lower: -1, upper: 99),
+            // ETAB ≤ 0 and ETA0 ≥ 0 (with the bounds below): unbounded, LM used BSIM3's clamp of ETA0 + ETAB·Vbseff
+            // below 1e-4 to decouple the Vbs = 0 and body-bias sweeps, leaving gmbs of 10–2500 S at Vbs = 0 and,
+            // through noimod's 4kT·⅔·|gm + gds + gmbs|, up to 400× the channel thermal noise (the "ff noise" anomaly).
             Parameter(name: "etab", base: 0, scale: 0.02, log: false, lower: -15, upper: 0),
             Parameter(name: "voff", base: -0.1, scale: 0.03, log: false, lower: -10, upper: 6.5),
             Parameter(name: "nfactor", base: 1, scale: 0.2, log: false, lower: -3.5, upper: 15),

@@ -32,11 +32,18 @@ public enum PDKPipeline {
     }
 
     /// The library text for a complete set of fits.
-    public static func library(_ fits: Fits, widths: ClosedRange<Double>, options: PDKFit.Options) -> String {
+    /// With `noise` data, each bin card also gets its fitted flicker-noise parameters (`PDKFit+Noise.swift`).
+    public static func library(_ fits: Fits, widths: ClosedRange<Double>, options: PDKFit.Options,
+                               noise: PDKNoiseFit.Datasets = [:], log: ((String) -> Void)? = nil) -> String {
         var cards: [String: [String: [ModelCard]]] = [:]
         for (corner, byDevice) in fits {
             for (device, list) in byDevice {
                 cards[corner, default: [:]][device] = PDKLibrary.cards(device: device, corner: corner, fits: list, widths: widths)
+                if let data = noise[corner]?[device] {
+                    let (withNoise, problems) = PDKNoiseFit.addNoise(to: cards[corner]![device]!, data: data)
+                    cards[corner]![device] = withNoise
+                    for p in problems { log?("  noise fit: \(p)") }
+                }
             }
         }
         let header = [
@@ -46,7 +53,9 @@ public enum PDKPipeline {
                 + "\(options.coherence), gds weight at op-amp bias \(options.gdsOpAmpWeight); report: docs/pdk/sky130.md.",
             "Use as the foundry library: .lib <path>/sky130.lib.spice tt|ff|ss|fs|sf; W, L in um (scale=1e-6).",
             "Binned in L and W: each bin interpolates the fits at its four corner geometries bilinearly in (1/L, 1/W).",
-        ]
+        ] + (noise.isEmpty ? [] : [
+            "Flicker noise: noimod=3 (BSIM3 unified model), NOIA NOIB NOIC per bin fitted to the foundry drain noise at 1 kHz.",
+        ])
         return PDKLibrary.library(cards: cards, header: header)
     }
 

@@ -200,6 +200,7 @@ public enum PDKReport {
             }
         }
         md += try heldOut(cards: cardsByCorner, data: folder, corners: corners, devices: devices)
+        md += try PDKNoiseFit.report(library: library, data: folder, corners: corners, devices: devices)
         md.append("")
         md.append("## By region")
         for e in all {
