@@ -50,7 +50,6 @@ final class Solver {
         n = circuit.size
         options = circuit.options
         deviceGmin = circuit.options.gmin
-        if getenv("MILLER_TRACE_OP") != nil { trace = { print($0) } }
         devices = circuit.devices
         unmanagedDevices = devices.map { UnownedDevice(device: $0) }
         isLinear = devices.allSatisfy(\.isLinear)
@@ -210,7 +209,7 @@ final class Solver {
     /// true gmin stepping runs.
     private(set) var deviceGmin: Double
 
-    /// Optional trace of the homotopy steps (what ngspice prints as "Trying gmin = ..."), for diagnosis.
+    /// Receives one line per homotopy step and per failed transient Newton run (`Simulator.convergenceTrace`).
     var trace: ((String) -> Void)?
 
     /// Newton, also returning how many iterations it took (what the homotopies adapt their steps to).
