@@ -26,8 +26,11 @@ struct PDK: ParsableCommand {
         @Option(help: "Only these lengths (µm, comma-separated; with --check use the longest ones).") var lengths: String?
         @Option(help: "LM iterations per stage and length.") var iterations = 40
         @Option(help: "Use every n-th point of each sweep.") var stride = 2
+        @Option(help: "Pull of each fit toward its neighbouring geometries' parameters (0: independent fits).") var coherence = 0.01
+        @Option(help: "Weight of gds at op-amp bias (saturation, gm/Id 8-20 /V, |Vds| 0.2-1.2 V).") var gdsWeight = 1.6
         @Option(help: "Also write the fit report (markdown + SVG plots) to this file.") var report: String?
         @Flag(help: "Refit and verify the committed library's cards reproduce; writes nothing.") var check = false
+        @Flag(help: "Only write --report for the existing library (no fit).") var reportOnly = false
 
         func run() throws {
             let corners = self.corners.split(separator: ",").map(String.init)
@@ -38,8 +41,14 @@ struct PDK: ParsableCommand {
                     return v
                 }
             }
-            let options = PDKFit.Options(iterations: iterations, stride: stride)
+            let options = PDKFit.Options(iterations: iterations, stride: stride, coherence: coherence, gdsOpAmpWeight: gdsWeight)
             let log: (String) -> Void = { StandardStreams.writeOutput($0 + "\n") }
+            if reportOnly {
+                guard let report else { throw ValidationError("--report-only needs --report FILE") }
+                let md = try PDKReport.write(library: library, data: data, corners: corners, devices: devices, to: report)
+                print("wrote \(report) (\(md) plots)")
+                return
+            }
             if check {
                 for line in try PDKPipeline.check(data: data, library: library, corners: corners, devices: devices,
                                                   lengths: lengths, options: options, log: log) {

@@ -157,4 +157,100 @@ final class PDKTests: XCTestCase {
         XCTAssertNotNil(sim.deviceParameter("m.xm8.msky130_fd_pr__nfet_01v8", "id"))
         XCTAssertFalse(sim.warnings.contains { $0.contains("xm7") }, "\(sim.warnings)")
     }
+
+    /// Op-amp biases (|Vgs|, |Vds|) per device for the width scans: moderate inversion in saturation.
+    static let opAmpBiases: [String: [(Double, Double)]] = [
+        "nfet_01v8": [(0.6, 0.3), (0.6, 0.9), (0.8, 0.9)],
+        "pfet_01v8": [(0.95, 0.3), (0.95, 0.9), (1.15, 0.9)],
+    ]
+
+    /// The committed cards are smooth between the grid widths: a dense scan of 40 log-spaced widths
+    /// 0.42–100 µm (a factor 1.15 apart) at L = 0.5, 1 and 2 µm, every corner, both devices, at op-amp biases
+    /// gives an ln(Id/W) whose step between neighbouring widths stays under 0.3 (narrow devices do change
+    /// fast: the foundry pfet's Id/W near threshold falls ~3× from W = 0.42 to 1.5 µm) and whose step changes
+    /// by at most 0.06 from one pair to the next (no kink or jump). Independent per-geometry fits interpolated
+    /// between grid points broke both by far (pfet tt L = 1, |Vgs| = 1.15: Id/W 0.9 → 8 → 7.5 → 3.9 µA/µm at
+    /// W = 5, 8, 10, 12).
+    func testCardsAreSmoothAcrossWidth() throws {
+        guard FileManager.default.fileExists(atPath: Self.library) else { throw XCTSkip("no \(Self.library)") }
+        let widths = (0..<40).map { 0.42 * pow(100 / 0.42, Double($0) / 39) }
+        var worstStep = (0.0, ""), worstKink = (0.0, "")
+        for corner in PDKDataset.corners {
+            let cards = try PDKReport.cards(library: Self.library, corner: corner)
+            for device in PDKDataset.devices {
+                let sign = device.hasPrefix("p") ? -1.0 : 1.0
+                for l in [0.5, 1, 2] {
+                    let evaluators = try widths.map { w in
+                        try BSIMLiteEvaluator(cards: cards, model: "\(device)_\(corner)",
+                                              instance: MOSInstance(w: w * 1e-6, l: l * 1e-6, ad: w * 0.29e-12, as: w * 0.29e-12,
+                                                                    pd: 2 * (w + 0.29) * 1e-6, ps: 2 * (w + 0.29) * 1e-6))
+                    }
+                    for (vgs, vds) in Self.opAmpBiases[device]! {
+                        let perWidth = zip(widths, evaluators).map { w, e in
+                            abs(e.current(vgs: sign * vgs, vds: sign * vds, vbs: 0).id) / w
+                        }
+                        let steps = (1..<widths.count).map { log(perWidth[$0] / perWidth[$0 - 1]) }
+                        func at(_ i: Int) -> String {
+                            String(format: "%@ %@ L=%g |Vgs|=%g |Vds|=%g W %.3g→%.3g→%.3g µm: Id/W %.4g → %.4g → %.4g A/m", device,
+                                   corner, l, vgs, vds, widths[max(i - 1, 0)], widths[i], widths[i + 1], perWidth[max(i - 1, 0)],
+                                   perWidth[i], perWidth[i + 1])
+                        }
+                        for (i, step) in steps.enumerated() {
+                            if !(abs(step) <= worstStep.0) { worstStep = (abs(step), at(i)) }
+                            XCTAssert(abs(step) <= 0.3, "ln(Id/W) steps by \(String(format: "%.3f", step)) at \(at(i))")
+                            guard i > 0 else { continue }
+                            let kink = abs(step - steps[i - 1])
+                            if !(kink <= worstKink.0) { worstKink = (kink, at(i)) }
+                            XCTAssert(kink <= 0.06, "ln(Id/W) step changes by \(String(format: "%.3f", kink)) at \(at(i))")
+                        }
+                    }
+                }
+            }
+        }
+        print(String(format: "largest ln(Id/W) step %.3f at %@", worstStep.0, worstStep.1))
+        print(String(format: "largest change of step %.3f at %@", worstKink.0, worstKink.1))
+    }
+
+    /// The committed cards match the held-out foundry data (`-mid` files: geometries between the grid points,
+    /// never fitted) at op-amp biases: for every corner and device, at the held-out geometries with L 0.5–3 µm
+    /// and W ≥ 1 µm (where the op-amps live), Id in saturation at |Vds| 0.3 and 0.9 V, foundry gm/Id 8–20 /V and
+    /// Id/W ≥ 0.05 µA/µm (op-amp current densities) is within 10 % everywhere and 4 % in the median.
+    func testCardsMatchHeldOutGeometries() throws {
+        guard FileManager.default.fileExists(atPath: Self.library) else { throw XCTSkip("no \(Self.library)") }
+        guard FileManager.default.fileExists(atPath: Self.data + "/nfet_01v8-tt-mid.f32") else { throw XCTSkip("no held-out data") }
+        for corner in PDKDataset.corners {
+            let cards = try PDKReport.cards(library: Self.library, corner: corner)
+            for device in PDKDataset.devices {
+                let data = try PDKDataset.load(folder: Self.data, device: device, corner: corner, set: .mid)
+                var evaluators: [String: BSIMLiteEvaluator] = [:]
+                var errors: [Double] = []
+                var worst = (0.0, "")
+                for p in data.points where p.l >= 0.5 && p.l <= 3 && p.w >= 1 && p.vbs == 0 && p.temp == 27 && p.id > 0 && p.gm > 0 {
+                    let gmId = p.gm / p.id
+                    guard gmId >= 8, gmId <= 20, p.id / p.w >= 0.05e-6, [0.3, 0.9].contains(where: { abs(abs(p.vds) - $0) < 1e-6 }),
+                          abs(p.vds) >= max(abs(p.vgs) - p.vth, 0) + 0.1 else { continue }
+                    let key = "\(p.w)/\(p.l)"
+                    let e: BSIMLiteEvaluator
+                    if let x = evaluators[key] { e = x } else {
+                        e = try BSIMLiteEvaluator(cards: cards, model: "\(device)_\(corner)",
+                                                  instance: MOSInstance(w: p.w * 1e-6, l: p.l * 1e-6, ad: p.w * 0.29e-12,
+                                                                        as: p.w * 0.29e-12, pd: 2 * (p.w + 0.29) * 1e-6,
+                                                                        ps: 2 * (p.w + 0.29) * 1e-6), temperature: 27)
+                        evaluators[key] = e
+                    }
+                    let err = abs(abs(e.current(vgs: p.vgs, vds: p.vds, vbs: p.vbs).id) / p.id - 1)
+                    errors.append(err)
+                    if err > worst.0 {
+                        worst = (err, String(format: "W=%g L=%g Vgs=%g Vds=%g (foundry %.4g A)", p.w, p.l, p.vgs, p.vds, p.id))
+                    }
+                }
+                XCTAssertGreaterThan(errors.count, 50, "\(device) \(corner): held-out points at op-amp bias")
+                let median = errors.sorted()[errors.count / 2]
+                XCTAssertLessThanOrEqual(median, 0.04, "\(device) \(corner): held-out Id median error \(median)")
+                XCTAssertLessThanOrEqual(worst.0, 0.10, "\(device) \(corner): held-out Id error \(worst.0) at \(worst.1)")
+                print(String(format: "%@ %@ held out at op-amp bias: %d points, Id error median %.2f %%, max %.2f %% at %@",
+                             device, corner, errors.count, 100 * median, 100 * worst.0, worst.1))
+            }
+        }
+    }
 }

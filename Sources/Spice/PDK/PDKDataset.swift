@@ -47,10 +47,18 @@ public struct PDKDataset: Sendable {
     public static let devices = ["nfet_01v8", "pfet_01v8"]
     public static let corners = ["tt", "ff", "ss", "fs", "sf"]
 
-    /// Reads `<folder>/<device>-<corner>.f32` and its `-ac.f32` companion.
-    public static func load(folder: String, device: String, corner: String) throws -> PDKDataset {
-        let dc = try readFloats(folder + "/\(device)-\(corner).f32", columns: 20)
-        let ac = try readFloats(folder + "/\(device)-\(corner)-ac.f32", columns: 12)
+    /// The two sets of geometries: the fitted grid, and the held-out geometries between its points.
+    public enum Subset: String, Sendable {
+        case grid, mid
+        /// The file name suffix after `<device>-<corner>`.
+        var suffix: String { self == .grid ? "" : "-mid" }
+    }
+
+    /// Reads `<folder>/<device>-<corner>.f32` and its `-ac.f32` companion (`-mid.f32`, `-mid-ac.f32` for
+    /// the held-out set).
+    public static func load(folder: String, device: String, corner: String, set: Subset = .grid) throws -> PDKDataset {
+        let dc = try readFloats(folder + "/\(device)-\(corner)\(set.suffix).f32", columns: 20)
+        let ac = try readFloats(folder + "/\(device)-\(corner)\(set.suffix)-ac.f32", columns: 12)
         let points = dc.map { r in
             PDKPoint(temp: r[0], w: grid(r[1]), l: grid(r[2]), vgs: r[3], vds: r[4], vbs: r[5], id: r[6], gm: r[7], gds: r[8],
                      gmbs: r[9], vth: r[10])
@@ -93,4 +101,10 @@ public struct PDKDataset: Sendable {
     /// The distinct lengths and widths (µm), ascending.
     public var lengths: [Double] { Array(Set(points.map(\.l))).sorted() }
     public var widths: [Double] { Array(Set(points.map(\.w))).sorted() }
+    /// The distinct geometries (W, L in µm), by W then L.
+    public var geometries: [(w: Double, l: Double)] {
+        var seen = Set<String>(), out: [(w: Double, l: Double)] = []
+        for p in points where seen.insert("\(p.w)/\(p.l)").inserted { out.append((p.w, p.l)) }
+        return out.sorted { ($0.w, $0.l) < ($1.w, $1.l) }
+    }
 }

@@ -9,9 +9,8 @@ import Platform
 /// Fits BSIM-lite (level 8) cards to the sky130 foundry reference data with Levenberg–Marquardt.
 ///
 /// The method: for each device, corner and grid geometry (W × L), one parameter set is fitted in two
-/// stages (DC: log Id, gm/Id and gds; then capacitances: Cgg, Cgd, Cdd with the DC fixed). For each width,
-/// lengths go long to short; each fit starts from the defaults and from the previous length's result,
-/// and the better is kept. Each rectangle of adjacent grid lengths and widths then becomes one binned
+/// stages (DC: log Id, gm/Id and gds; then capacitances: Cgg, Cgd, Cdd with the DC fixed), as one coherent
+/// family: each fit is pulled toward its already fitted neighbours in W and L (`fit`). Each rectangle of adjacent grid lengths and widths then becomes one binned
 /// card (`NAME.k` with LMIN/LMAX/WMIN/WMAX) whose base, `L…`, `W…` and `P…` coefficients interpolate the
 /// four corner fits bilinearly in (1/L, 1/W): exact at the fitted geometries, continuous across bins.
 /// Everything is deterministic (fixed order, no threads, no random numbers).
@@ -49,30 +48,35 @@ public enum PDKFit {
         return p
     }
 
-    /// The DC parameters fitted at each length, with their starting values and variable scales.
+    /// The DC parameters fitted at each geometry, with their starting values, variable scales and bounds.
+    /// The bounds keep every set in a physical range (η0 0…0.5 and ETAB −0.3…0, so η0 + ETAB·Vbs never
+    /// reaches BSIM3's clamp under reverse body bias; A0 0.1…5, AGS 0…5; PVAG −1…10, PCLM 0.08…20, U0 within
+    /// 10× of the start…): without them independent fits wander along directions the data does not see
+    /// (η0 = −270 with ETAB = 18 400, PVAG = 8 000, A0 ≈ 0 with AGS = 508 were seen), which no interpolation
+    /// between sets survives.
     static func dcParameters(pmos: Bool) -> [Parameter] {
         let u0 = pmos ? 0.008 : 0.03
         return [
             Parameter(name: "vth0", base: pmos ? 1.0 : 0.5, scale: 0.1, log: false),
             Parameter(name: "k1", base: 0.5, scale: 0.1, log: false, lower: -4, upper: 20),
-            Parameter(name: "k2", base: 0, scale: 0.02, log: false),
-            Parameter(name: "eta0", base: 0.005, scale: 0.005, log: false),
-            Parameter(name: "etab", base: 0, scale: 0.02, log: false),
-            Parameter(name: "voff", base: -0.1, scale: 0.03, log: false),
-            Parameter(name: "nfactor", base: 1, scale: 0.2, log: false),
-            Parameter(name: "u0", base: u0, scale: 0.3, log: true),
-            Parameter(name: "ua", base: 1e-9, scale: 1e-9, log: false),
-            Parameter(name: "ub", base: 1e-19, scale: 5e-19, log: false),
-            Parameter(name: "uc", base: 0, scale: 5e-11, log: false),
-            Parameter(name: "vsat", base: 1e5, scale: 0.3, log: true, lower: -10, upper: 8),
-            Parameter(name: "a0", base: 1, scale: 0.3, log: false),
-            Parameter(name: "ags", base: 0, scale: 0.1, log: false),
-            Parameter(name: "keta", base: -0.03, scale: 0.02, log: false),
+            Parameter(name: "k2", base: 0, scale: 0.02, log: false, lower: -10, upper: 10),
+            Parameter(name: "eta0", base: 0.005, scale: 0.005, log: false, lower: -1, upper: 99),
+            Parameter(name: "etab", base: 0, scale: 0.02, log: false, lower: -15, upper: 0),
+            Parameter(name: "voff", base: -0.1, scale: 0.03, log: false, lower: -10, upper: 6.5),
+            Parameter(name: "nfactor", base: 1, scale: 0.2, log: false, lower: -3.5, upper: 15),
+            Parameter(name: "u0", base: u0, scale: 0.3, log: true, lower: -7.7, upper: 7.7),
+            Parameter(name: "ua", base: 1e-9, scale: 1e-9, log: false, lower: -3, upper: 9),
+            Parameter(name: "ub", base: 1e-19, scale: 5e-19, log: false, lower: -2.2, upper: 9.8),
+            Parameter(name: "uc", base: 0, scale: 5e-11, log: false, lower: -10, upper: 10),
+            Parameter(name: "vsat", base: 1e5, scale: 0.3, log: true, lower: -6, upper: 5),
+            Parameter(name: "a0", base: 1, scale: 0.3, log: false, lower: -3, upper: 13.3),
+            Parameter(name: "ags", base: 0, scale: 0.1, log: false, lower: 0, upper: 50),
+            Parameter(name: "keta", base: -0.03, scale: 0.02, log: false, lower: -13.5, upper: 6.5),
             Parameter(name: "rdsw", base: 200, scale: 0.5, log: true, lower: -12, upper: 8),
-            Parameter(name: "pclm", base: 1.0, scale: 0.5, log: true, lower: -12, upper: 8),
-            Parameter(name: "pdiblc1", base: 0.05, scale: 0.7, log: true, lower: -12, upper: 6),
-            Parameter(name: "pdiblc2", base: 0.003, scale: 0.7, log: true, lower: -12, upper: 6),
-            Parameter(name: "pvag", base: 0, scale: 0.5, log: false),
+            Parameter(name: "pclm", base: 1.0, scale: 0.5, log: true, lower: -5, upper: 6),
+            Parameter(name: "pdiblc1", base: 0.05, scale: 0.7, log: true, lower: -8, upper: 4),
+            Parameter(name: "pdiblc2", base: 0.003, scale: 0.7, log: true, lower: -8, upper: 5),
+            Parameter(name: "pvag", base: 0, scale: 0.5, log: false, lower: -2, upper: 20),
             Parameter(name: "delta", base: 0.01, scale: 0.5, log: true, lower: -8, upper: 6),
         ]
     }
@@ -103,7 +107,15 @@ public enum PDKFit {
         public var iterations = 40
         /// Keep every n-th point of each 37-point sweep.
         public var stride = 2
-        public init(iterations: Int = 40, stride: Int = 2) { self.iterations = iterations; self.stride = stride }
+        /// Weight of the Tikhonov pull toward each neighbouring geometry's parameters (per scaled DC variable,
+        /// against ½·Σ of the data residuals); 0 fits every geometry on its own.
+        public var coherence = 0.01
+        /// Weight of the gds residual at op-amp bias (saturation, foundry gm/Id 8–20 /V, |Vds| 0.2–1.2 V);
+        /// elsewhere gds weighs 0.8.
+        public var gdsOpAmpWeight = 1.6
+        public init(iterations: Int = 40, stride: Int = 2, coherence: Double = 0.01, gdsOpAmpWeight: Double = 1.6) {
+            self.iterations = iterations; self.stride = stride; self.coherence = coherence; self.gdsOpAmpWeight = gdsOpAmpWeight
+        }
     }
 
     /// The fitted parameter set of one device, corner and length (card names, card signs, µm units for
@@ -112,35 +124,80 @@ public enum PDKFit {
         public var l: Double
         public var w: Double
         public var parameters: [String: Double]
-        public var dcCost: Double, capCost: Double
+        /// The DC data cost, the DC cost with the pull toward the neighbours, and the capacitance cost.
+        public var dcCost: Double, totalCost: Double, capCost: Double
     }
 
-    /// Fits every grid geometry of one device and corner: for each width, lengths long to short, each
-    /// from the previous length's result and from the defaults, keeping the better.
+    /// Fits every grid geometry of one device and corner as one coherent family, in two passes.
+    ///
+    /// 1. Independent: for each width, lengths long to short, each geometry from the defaults and from the
+    ///    longer device's result, keeping the better (accurate at the grid, but the degenerate directions of
+    ///    each set land anywhere, so the bins' interpolation between two sets can be unphysical).
+    /// 2. Coherent: lengths long to short; at each length the reference (middle) width first, then the
+    ///    other widths outward. Each geometry restarts from its pass-1 result with a Tikhonov pull (on the
+    ///    LM's scaled variables, weight `Options.coherence`) toward its finished neighbours: the inner width
+    ///    at the same length and the same width at the longer length. Directions the data cannot see snap
+    ///    to the neighbours' values; well-determined ones follow the data. Neighbouring sets then differ
+    ///    only where the device does, and the bilinear interpolation between them stays physical.
     public static func fit(_ data: PDKDataset, options: Options = Options(), lengths: [Double]? = nil,
                            log: ((String) -> Void)? = nil) throws -> [LengthFit] {
         let pmos = data.device.hasPrefix("p")
         let all = data.lengths
         let chosen = (lengths ?? all).sorted(by: >)
-        var fits: [LengthFit] = []
-        for w in data.widths {
+        let widths = data.widths
+        guard !widths.isEmpty else { throw PDKError.badArgument("\(data.device) \(data.corner): no geometries in the data") }
+        for l in chosen where !all.contains(l) { throw PDKError.badArgument("length \(l) µm is not in the data (\(all))") }
+        func key(_ w: Double, _ l: Double) -> String { "\(w)/\(l)" }
+        // Pass 1: independent fits.
+        var independent: [String: LengthFit] = [:]
+        for w in widths {
             var previous: [String: Double]? = nil
             for l in chosen {
-                guard all.contains(l) else { throw PDKError.badArgument("length \(l) µm is not in the data (\(all))") }
-                let start = Date()
-                var fit = try fitGeometry(data, l: l, w: w, pmos: pmos, start: nil, options: options)
-                // Continuation from the longer device can find a better basin (or a worse one): keep the better.
+                var fit = try fitGeometry(data, l: l, w: w, pmos: pmos, start: nil, anchors: [], options: options)
                 if let previous {
-                    let cont = try fitGeometry(data, l: l, w: w, pmos: pmos, start: previous, options: options)
+                    let cont = try fitGeometry(data, l: l, w: w, pmos: pmos, start: previous, anchors: [], options: options)
                     if cont.dcCost < fit.dcCost { fit = cont }
                 }
-                log?(String(printf: "  %@ %@ W=%-5g L=%-5g µm  DC cost %.4g  cap cost %.4g  (%.1f s)", data.device, data.corner,
-                            w, l, fit.dcCost, fit.capCost, Date().timeIntervalSince(start)))
                 previous = fit.parameters
-                fits.append(fit)
+                independent[key(w, l)] = fit
             }
         }
+        guard options.coherence > 0 else {
+            return independent.values.sorted { ($0.w, $0.l) < ($1.w, $1.l) }
+        }
+        // Pass 2: coherent family.
+        let ref = widths.count / 2
+        let order = [ref] + Array((ref + 1)..<widths.count) + Array((0..<ref).reversed())
+        var fits: [LengthFit] = []
+        var longer: [Double: [String: Double]] = [:]
+        for l in chosen {
+            var here: [Double: [String: Double]] = [:]
+            for k in order {
+                let w = widths[k]
+                let start = Date()
+                var anchors: [Anchor] = []
+                if let p = longer[w] { anchors.append(Anchor(parameters: p, weight: options.coherence)) }
+                if k != ref, let p = here[widths[k > ref ? k - 1 : k + 1]] {
+                    anchors.append(Anchor(parameters: p, weight: options.coherence))
+                }
+                guard let first = independent[key(w, l)] else { continue }
+                let fit = anchors.isEmpty ? first
+                    : try fitGeometry(data, l: l, w: w, pmos: pmos, start: first.parameters, anchors: anchors, options: options)
+                log?(String(printf: "  %@ %@ W=%-5g L=%-5g µm  DC cost %.4g (independent %.4g, pull %.3g)  cap cost %.4g  (%.1f s)",
+                            data.device, data.corner, w, l, fit.dcCost, first.dcCost, fit.totalCost - fit.dcCost, fit.capCost,
+                            Date().timeIntervalSince(start)))
+                here[w] = fit.parameters
+                fits.append(fit)
+            }
+            longer = here
+        }
         return fits.sorted { ($0.w, $0.l) < ($1.w, $1.l) }
+    }
+
+    /// A parameter set a fit is pulled toward, with the weight of the pull per scaled variable.
+    struct Anchor {
+        var parameters: [String: Double]
+        var weight: Double
     }
 
     /// The model card for a parameter dictionary in card names and card signs.
@@ -153,16 +210,19 @@ public enum PDKFit {
         var w: Double, temp: Double, vgs: Double, vds: Double, vbs: Double  // device polarity
         var id: Double, gm: Double, gds: Double
         var useGm: Bool, useGds: Bool
+        var gdsWeight: Double
     }
 
-    static func dcPoints(_ data: PDKDataset, l: Double, w: Double, pmos: Bool, stride: Int) -> [DCPoint] {
+    static func dcPoints(_ data: PDKDataset, l: Double, w: Double, pmos: Bool, options: Options) -> [DCPoint] {
+        let stride = options.stride
         let t = pmos ? -1.0 : 1.0
         var out: [DCPoint] = []
         for (i, p) in data.points.enumerated() where p.l == l && p.w == w && (i % 37) % max(1, stride) == 0 {
             let vds = t * p.vds
             guard vds >= 0.01, p.id > 0 else { continue }
             out.append(DCPoint(w: p.w, temp: p.temp, vgs: t * p.vgs, vds: vds, vbs: t * p.vbs, id: p.id, gm: p.gm,
-                               gds: p.gds, useGm: p.id > 1e-10 && p.gm > 0, useGds: vds >= 0.1 && p.gds > 0))
+                               gds: p.gds, useGm: p.id > 1e-10 && p.gm > 0, useGds: vds >= 0.1 && p.gds > 0,
+                               gdsWeight: PDKReport.isOpAmpBias(p) ? options.gdsOpAmpWeight : 0.8))
         }
         return out
     }
@@ -190,14 +250,14 @@ public enum PDKFit {
                 r.append(gm > 0 && id > 0 ? Glibc.log((gm / id) / (q.gm / q.id)) : 3)
             } else { r.append(0) }
             if q.useGds {
-                r.append(gds > 0 ? 0.8 * Glibc.log(gds / q.gds) : 3)
+                r.append(gds > 0 ? q.gdsWeight * Glibc.log(gds / q.gds) : 3)
             } else { r.append(0) }
         }
         return r
     }
 
     static func fitGeometry(_ data: PDKDataset, l: Double, w: Double, pmos: Bool, start: [String: Double]?,
-                            options: Options) throws -> LengthFit {
+                            anchors: [Anchor], options: Options) throws -> LengthFit {
         let sign = pmos ? -1.0 : 1.0
         var params = fixedParameters(pmos: pmos)
         let dc = dcParameters(pmos: pmos)
@@ -212,7 +272,7 @@ public enum PDKFit {
         }
 
         // Stage 1: DC.
-        let points = dcPoints(data, l: l, w: w, pmos: pmos, stride: options.stride)
+        let points = dcPoints(data, l: l, w: w, pmos: pmos, options: options)
         func apply(_ x: [Double], _ set: [Parameter], to p: inout [String: Double]) {
             for (q, v) in zip(set, x) { p[q.name] = q.value(v) * (signed.contains(q.name) ? sign : 1) }
         }
@@ -226,12 +286,18 @@ public enum PDKFit {
         let lmDC = LevenbergMarquardt(maxIterations: options.iterations, relativeTolerance: 1e-7,
                                       lower: dc.map { $0.lower ?? -1e9 }, upper: dc.map { $0.upper ?? 1e9 })
         let base = params
+        let pulls = anchors.map { (variables(dc, $0.parameters), $0.weight.squareRoot()) }
         let resultDC = lmDC.minimize(start: variables(dc, params)) { x in
             var p = base
             apply(x, dc, to: &p)
-            return dcResiduals(p, pmos: pmos, l: l, points: points)
+            guard var r = dcResiduals(p, pmos: pmos, l: l, points: points) else { return nil }
+            for (target, s) in pulls {
+                for (v, t) in zip(x, target) { r.append(s * (v - t)) }
+            }
+            return r
         }
         apply(resultDC.parameters, dc, to: &params)
+        let dataCost = 0.5 * (dcResiduals(params, pmos: pmos, l: l, points: points) ?? []).reduce(0) { $0 + $1 * $1 }
 
         // Stage 2: capacitances at 25 °C, Vbs = 0.
         let acPoints = data.ac.filter { $0.l == l && $0.w == w }
@@ -246,7 +312,7 @@ public enum PDKFit {
         apply(resultCap.parameters, caps, to: &params)
         var out: [String: Double] = [:]
         for q in dc + caps { out[q.name] = params[q.name] }
-        return LengthFit(l: l, w: w, parameters: out, dcCost: resultDC.cost, capCost: resultCap.cost)
+        return LengthFit(l: l, w: w, parameters: out, dcCost: dataCost, totalCost: resultDC.cost, capCost: resultCap.cost)
     }
 
     /// Terminal capacitance residuals (log ratios of Cgg, Cgd, Cdd) over the AC points of one length.

@@ -30,6 +30,8 @@ public enum PDKReport {
         /// By region and saturation (true) / linear (false).
         public var id: [String: Stat] = [:], gmOverId: [String: Stat] = [:], gds: [String: Stat] = [:]
         public var idAboveThreshold: Stat, idWeak: Stat, gmOverIdAll: Stat, gdsAll: Stat, cgg: Stat
+        /// gds in saturation at op-amp bias (foundry gm/Id 8–20 /V, |Vds| 0.2–1.2 V): gain, CMRR and PSRR follow it.
+        public var gdsOpAmp: Stat
         /// Id above threshold by geometry "W/L" (µm).
         public var idByGeometry: [String: Stat] = [:]
         /// Id above threshold by sweep condition (body bias, temperature).
@@ -42,28 +44,35 @@ public enum PDKReport {
         return Array(deck.models.values)
     }
 
-    /// Evaluators per geometry for one device and corner.
-    static func evaluators(_ cards: [ModelCard], device: String, corner: String, widths: [Double], lengths: [Double],
+    /// Evaluators per geometry ("W/L" in µm) for one device and corner.
+    static func evaluators(_ cards: [ModelCard], device: String, corner: String, geometries: [(w: Double, l: Double)],
                            temperature: Double) throws -> [String: BSIMLiteEvaluator] {
         var out: [String: BSIMLiteEvaluator] = [:]
-        for w in widths {
-            for l in lengths {
-                out["\(w)/\(l)"] = try BSIMLiteEvaluator(cards: cards, model: PDKLibrary.modelName(device: device, corner: corner),
-                                                         instance: PDKFit.geometry(w: w, l: l), temperature: temperature,
-                                                         nominalTemperature: 27)
-            }
+        for (w, l) in geometries {
+            out["\(w)/\(l)"] = try BSIMLiteEvaluator(cards: cards, model: PDKLibrary.modelName(device: device, corner: corner),
+                                                     instance: PDKFit.geometry(w: w, l: l), temperature: temperature,
+                                                     nominalTemperature: 27)
         }
         return out
     }
 
+    /// Whether a foundry point is at op-amp bias: saturation, gm/Id 8–20 /V, |Vds| 0.2–1.2 V.
+    static func isOpAmpBias(_ p: PDKPoint) -> Bool {
+        guard p.id > 0, p.gm > 0, p.gds > 0 else { return false }
+        let gmId = p.gm / p.id, vds = abs(p.vds)
+        return gmId >= 8 && gmId <= 20 && vds >= 0.2 && vds <= 1.2 && vds >= max(abs(p.vgs) - p.vth, 0) + 0.1
+    }
+
     /// Error statistics of the library's cards against the data of one device and corner.
     public static func errors(cards: [ModelCard], data: PDKDataset) throws -> Errors {
-        let w = data.widths, l = data.lengths
-        let e27 = try evaluators(cards, device: data.device, corner: data.corner, widths: w, lengths: l, temperature: 27)
-        let e25 = try evaluators(cards, device: data.device, corner: data.corner, widths: w, lengths: l, temperature: 25)
+        let g = data.geometries
+        let e27 = try evaluators(cards, device: data.device, corner: data.corner, geometries: g, temperature: 27)
+        let e25 = data.points.contains { $0.temp == 25 } || !data.ac.isEmpty
+            ? try evaluators(cards, device: data.device, corner: data.corner, geometries: g, temperature: 25) : [:]
         var id: [String: [Double]] = [:], gmid: [String: [Double]] = [:], gds: [String: [Double]] = [:]
         var byGeometry: [String: [Double]] = [:], byCondition: [String: [Double]] = [:]
         var above: [Double] = [], weak: [Double] = [], gmAll: [Double] = [], gdsAll: [Double] = [], cgg: [Double] = []
+        var gdsOpAmp: [Double] = []
         for p in data.points where abs(p.vds) >= 0.01 && p.id > 1e-10 {
             guard let e = (p.temp == 25 ? e25 : e27)["\(p.w)/\(p.l)"] else { continue }
             let y = e.current(vgs: p.vgs, vds: p.vds, vbs: p.vbs)
@@ -86,6 +95,7 @@ public enum PDKReport {
             if p.gds > 0 && abs(p.vds) >= 0.05 {
                 let ed = abs(y.gds / p.gds - 1)
                 gds[key, default: []].append(ed); gdsAll.append(ed)
+                if isOpAmpBias(p) { gdsOpAmp.append(ed) }
             }
         }
         for q in data.ac {
@@ -95,11 +105,72 @@ public enum PDKReport {
         }
         return Errors(device: data.device, corner: data.corner, id: id.mapValues(Stat.init), gmOverId: gmid.mapValues(Stat.init),
                       gds: gds.mapValues(Stat.init), idAboveThreshold: Stat(above), idWeak: Stat(weak),
-                      gmOverIdAll: Stat(gmAll), gdsAll: Stat(gdsAll), cgg: Stat(cgg),
+                      gmOverIdAll: Stat(gmAll), gdsAll: Stat(gdsAll), cgg: Stat(cgg), gdsOpAmp: Stat(gdsOpAmp),
                       idByGeometry: byGeometry.mapValues(Stat.init), idByCondition: byCondition.mapValues(Stat.init))
     }
 
     static func pct(_ v: Double) -> String { v.isNaN ? "–" : String(printf: "%.1f", 100 * v) }
+
+    static let summaryHeader = [
+        "| corner | device | Id above Vth med / p95 | Id weak med / p95 | gm/Id med / p95 | gds med / p95 | Cgg med / p95 | gds op-amp bias med / p95 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+
+    static func summaryRow(_ e: Errors) -> String {
+        "| \(e.corner) | \(e.device) | \(pct(e.idAboveThreshold.median)) / \(pct(e.idAboveThreshold.p95)) | "
+            + "\(pct(e.idWeak.median)) / \(pct(e.idWeak.p95)) | \(pct(e.gmOverIdAll.median)) / \(pct(e.gmOverIdAll.p95)) | "
+            + "\(pct(e.gdsAll.median)) / \(pct(e.gdsAll.p95)) | \(pct(e.cgg.median)) / \(pct(e.cgg.p95)) | "
+            + "\(pct(e.gdsOpAmp.median)) / \(pct(e.gdsOpAmp.p95)) |"
+    }
+
+    /// Error statistics of a library against the held-out geometries (`-mid` files), per corner and device.
+    public static func heldOutErrors(library: String, data folder: String, corners: [String], devices: [String]) throws -> [Errors] {
+        var out: [Errors] = []
+        for corner in corners {
+            let cards = try cards(library: library, corner: corner)
+            for device in devices {
+                out.append(try errors(cards: cards, data: PDKDataset.load(folder: folder, device: device, corner: corner, set: .mid)))
+            }
+        }
+        return out
+    }
+
+    /// The held-out section: the same metrics on geometries between the grid points (never fitted), and Id
+    /// above threshold per geometry for tt; empty when the data folder has no `-mid` files.
+    static func heldOut(cards: [String: [ModelCard]], data folder: String, corners: [String], devices: [String]) throws -> [String] {
+        guard let first = corners.first, let device = devices.first,
+              FileManager.default.fileExists(atPath: folder + "/\(device)-\(first)-mid.f32") else { return [] }
+        var md = ["", "## Held-out geometries (between the grid points; never fitted)", ""]
+        let sample = try PDKDataset.load(folder: folder, device: device, corner: first, set: .mid)
+        md.append("W × L (µm): " + sample.geometries.map { String(printf: "%g/%g", $0.w, $0.l) }.joined(separator: ", ")
+                  + "; 27 °C sweeps Id–Vgs at |Vds| 0.05 and 0.9 V (and 0.9 V with body bias), Id–Vds at |Vgs| 0.5–1.2 V; "
+                  + "Cgg from the 1 MHz AC set. W > 100 µm is outside the fitted range (extrapolated).")
+        md.append("")
+        md += summaryHeader
+        var all: [Errors] = []
+        for corner in corners {
+            guard let c = cards[corner] else { continue }
+            for device in devices {
+                let e = try errors(cards: c, data: PDKDataset.load(folder: folder, device: device, corner: corner, set: .mid))
+                all.append(e)
+                md.append(summaryRow(e))
+            }
+        }
+        let corner = corners.contains("tt") ? "tt" : first
+        let chosen = all.filter { $0.corner == corner }
+        md.append("")
+        md.append("### Held out, \(corner): Id above threshold, median / p95 by geometry")
+        md.append("")
+        md.append("| W/L µm | " + chosen.map(\.device).joined(separator: " | ") + " |")
+        md.append("|---|" + chosen.map { _ in "---|" }.joined())
+        for g in sample.geometries.sorted(by: { ($0.l, $0.w) < ($1.l, $1.w) }) {
+            let key = "\(g.w)/\(g.l)"
+            md.append(String(printf: "| %g/%g | ", g.w, g.l) + chosen.map { e in
+                e.idByGeometry[key].map { "\(pct($0.median)) / \(pct($0.p95))" } ?? "–"
+            }.joined(separator: " | ") + " |")
+        }
+        return md
+    }
 
     /// Writes the markdown report and its SVG plots (next to it, in `<name>-plots/`); returns the plot count.
     @discardableResult
@@ -110,24 +181,25 @@ public enum PDKReport {
         md.append("Generated by `miller pdk fit --report` from `\(library)` and the foundry data in `\(folder)`; do not edit.")
         md.append("Relative errors |ours/foundry − 1| in %, median / 95th percentile. Regions by the foundry's gm/Id:")
         md.append("weak > 20 /V, moderate 10–20 /V, strong < 10 /V; sat when |Vds| ≥ max(|Vgs| − Vth, 0) + 0.1 V.")
+        md.append("gds op-amp bias: saturation points with foundry gm/Id 8–20 /V and |Vds| 0.2–1.2 V.")
         md.append("Points with Id < 0.1 nA or |Vds| < 10 mV are left out. Cgg: total terminal Cgg from the 1 MHz AC data.")
         md.append("")
         md.append("## Acceptance summary (issue 5: Id ≤ 3 % median, ≤ 10 % p95 above threshold; ≤ 10 % weak; gm/Id ≤ 3 %; gds ≤ 15 %; Cgg ≤ 5 %)")
         md.append("")
-        md.append("| corner | device | Id above Vth med / p95 | Id weak med / p95 | gm/Id med / p95 | gds med / p95 | Cgg med / p95 |")
-        md.append("|---|---|---|---|---|---|---|")
+        md += summaryHeader
         var all: [Errors] = []
+        var cardsByCorner: [String: [ModelCard]] = [:]
         for corner in corners {
             let cards = try cards(library: library, corner: corner)
+            cardsByCorner[corner] = cards
             for device in devices {
                 let data = try PDKDataset.load(folder: folder, device: device, corner: corner)
                 let e = try errors(cards: cards, data: data)
                 all.append(e)
-                md.append("| \(corner) | \(device) | \(pct(e.idAboveThreshold.median)) / \(pct(e.idAboveThreshold.p95)) | "
-                          + "\(pct(e.idWeak.median)) / \(pct(e.idWeak.p95)) | \(pct(e.gmOverIdAll.median)) / \(pct(e.gmOverIdAll.p95)) | "
-                          + "\(pct(e.gdsAll.median)) / \(pct(e.gdsAll.p95)) | \(pct(e.cgg.median)) / \(pct(e.cgg.p95)) |")
+                md.append(summaryRow(e))
             }
         }
+        md += try heldOut(cards: cardsByCorner, data: folder, corners: corners, devices: devices)
         md.append("")
         md.append("## By region")
         for e in all {
