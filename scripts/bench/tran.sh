@@ -13,11 +13,12 @@
 #
 #   scripts/bench/tran.sh            build (release), check, time, print a table
 #   RUNS=5 scripts/bench/tran.sh
+#   MILLER=/path/to/miller scripts/bench/tran.sh    time that binary instead (no build; before/after runs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-3}
-swift build -c release --product miller >/dev/null
-miller=$PWD/.build/release/miller
+if [ -n "${MILLER:-}" ]; then miller=$(realpath "$MILLER")
+else swift build -c release --product miller >/dev/null; miller=$PWD/.build/release/miller; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export HOME=$work

@@ -4,6 +4,7 @@ the foundry models, for two-stage Miller op-amps (Structure I with the self-bias
 
     scripts/pdk/compare-circuits.py [--sizings N] [--corners tt,ff,ss,fs,sf] [--out docs/pdk/sky130-circuits.md]
                                     [--miller .build/release/miller] [--models DIR] [--json FILE]
+                                    [--only s05:tt,s14] [--benches ac,slew] [--keep-decks DIR]
 
 N sizings (default 20) are drawn deterministically (fixed seed) over the usual design space: input pair
 L 0.5-4 um, mirror/second-stage L 0.5-2 um, tail current 4-40 uA from the beta-multiplier (R2, M13/M12
@@ -19,8 +20,13 @@ Errors: |difference| in dB for gain, CMRR, PSRR; in degrees for PM; relative % f
 The ngspice results are cached in pdk/sky130/data/circuits-ngspice.json (keyed by netlist text and corner), so
 a rerun on new cards needs only Miller; --rerun-ngspice redoes them. The markdown table gives median and 95th percentile per metric over all sizings x corners, against the
 issue's median targets, and the per-sizing numbers below it.
+
+To look into single runs: `--only s05:tt,s14` (sizing, or sizing:corner) and `--benches slew,noise` limit
+the runs (no report is written then unless --out is given; each run's results and any failure print);
+`--keep-decks DIR` runs in DIR and leaves the decks there (`<sizing>_mi_<bench>_<corner>.cir` for Miller,
+`<sizing>.spice` the amplifier, `.spiceinit`), so a failing deck reruns with `miller sim DIR/X.cir`.
 """
-import argparse, hashlib, json, math, os, random, re, subprocess, sys, tempfile, threading, time
+import argparse, contextlib, hashlib, json, math, os, random, re, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -212,7 +218,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizings", type=int, default=20)
     ap.add_argument("--corners", default=",".join(CORNERS))
-    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "pdk", "sky130-circuits.md"))
+    ap.add_argument("--out", help="report (default docs/pdk/sky130-circuits.md; none with --only unless given)")
     ap.add_argument("--miller", default=os.path.join(ROOT, ".build", "release", "miller"))
     ap.add_argument("--cards", default=os.path.join(ROOT, "pdk", "sky130", "sky130.lib.spice"))
     ap.add_argument("--reference", default=os.path.join(ROOT, "pdk", "sky130", "data", "circuits-ngspice.json"),
@@ -220,13 +226,17 @@ def main():
     ap.add_argument("--rerun-ngspice", action="store_true", help="ignore the cached ngspice results")
     ap.add_argument("--models")
     ap.add_argument("--json")
-    ap.add_argument("--benches", default=",".join(BENCHES),
-                    help="Miller benches to run (e.g. noise; the others show as missing); ngspice always runs all six")
+    ap.add_argument("--only", help="comma list of sizings (s05) or sizing:corner pairs (s05:tt) to run")
+    ap.add_argument("--benches", default=",".join(BENCHES), help="comma list of Miller benches to run (the others show as missing)")
+    ap.add_argument("--keep-decks", metavar="DIR", help="run in DIR and keep the decks there")
     a = ap.parse_args()
-    benches = tuple(b for b in a.benches.split(",") if b)
-    if any(b not in BENCHES for b in benches):
-        sys.exit(f"compare-circuits: --benches takes some of {','.join(BENCHES)}")
     corners = a.corners.split(",")
+    benches = [b for b in a.benches.split(",") if b]
+    if any(b not in BENCHES for b in benches):
+        sys.exit(f"compare-circuits: --benches takes {','.join(BENCHES)}")
+    only = [x.split(":") for x in a.only.split(",") if x] if a.only else None
+    if a.out is None and only is None:
+        a.out = os.path.join(ROOT, "docs", "pdk", "sky130-circuits.md")
     signoff = load_signoff()
     a.miller = os.path.abspath(a.miller)  # the decks run in a temporary folder
     if not os.path.exists(a.miller):
@@ -243,7 +253,12 @@ def main():
     folder = None
     ours_by = {}
     timing = {"ngspice": 0.0, "miller": 0.0}
-    with tempfile.TemporaryDirectory(prefix="miller-circuits-") as work:
+    if a.keep_decks:
+        os.makedirs(a.keep_decks, exist_ok=True)
+        workplace = contextlib.nullcontext(os.path.abspath(a.keep_decks))
+    else:
+        workplace = tempfile.TemporaryDirectory(prefix="miller-circuits-")
+    with workplace as work:
         with open(os.path.join(work, ".spiceinit"), "w") as f:
             f.write("set ngbehavior=hsa\nset ng_nomodcheck\nset num_threads=1\n")
         lib = None
@@ -259,8 +274,11 @@ def main():
                 print(f"  trim {s['name']}: M6 W {s['w6']:g} -> {trims[k]['w6']:g} um", file=sys.stderr, flush=True)
             s["w6_drawn"] = s["w6"]
             s["w6"] = trims[k]["w6"]
-        jobs = [(s, c) for s in designs for c in corners]
+        jobs = [(s, c) for s in designs for c in corners
+                if only is None or any(o[0] == s["name"] and (len(o) == 1 or o[1] == c) for o in only)]
         need = [(s, c) for s, c in jobs if key(s, c) not in cache]
+        if need and len(benches) < len(BENCHES):
+            sys.exit("compare-circuits: --benches needs every run's ngspice result cached (the cache keeps whole runs)")
         if need and lib is None:
             folder = signoff.find_models(a.models)
             lib = signoff.cut_library(folder, work)
@@ -272,7 +290,7 @@ def main():
         def reference():
             # One ngspice process at a time (two OpenMP ngspice processes on 2 cores crawl).
             for s, c in need:
-                ref, dt, logs = measure(signoff, ["ngspice", "-b"], lib, c, amp(s), work, s["name"] + "_ng")
+                ref, dt, logs = measure(signoff, ["ngspice", "-b"], lib, c, amp(s), work, s["name"] + "_ng", benches)
                 timing["ngspice"] += dt
                 for l in logs:
                     print(l, file=sys.stderr)
@@ -287,6 +305,11 @@ def main():
                     print(l, file=sys.stderr)
                 ours_by[(s["name"], c)] = r
                 print(f"  miller  {s['name']} {c}: {dt:.1f} s", file=sys.stderr, flush=True)
+                if only is not None:
+                    ref = cache.get(key(s, c), {}).get("result", {})
+                    print(f"  {s['name']} {c} (foundry / ours): " + ", ".join(
+                        f"{m} {ref.get(m, float('nan')):.4g} / {r.get(m, float('nan')):.4g}"
+                        for m in ["vout_dc"] + list(METRICS) if m in r or m in ref), file=sys.stderr, flush=True)
 
         # ngspice and Miller side by side (different programs: the one-ngspice-at-a-time rule holds).
         t = threading.Thread(target=reference)
@@ -303,7 +326,8 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump(dict(designs=designs, results=results), f, indent=1)
-    write_report(a, designs, results, corners, timing["ngspice"] if (need or need_trim) else None, timing["miller"])
+    if a.out:
+        write_report(a, designs, results, corners, timing["ngspice"] if (need or need_trim) else None, timing["miller"])
 
 
 def write_report(a, designs, results, corners, t_ng, t_mi):

@@ -172,6 +172,7 @@ extension Simulator {
                 if firstTime { integrator.copyPreviousBack() }
                 statistics.timepoints += 1
                 if !converged {
+                    solver.trace?("t=\(target) step \(delta): Newton failed; \(solver.failureDescription())")
                     // ngspice counts a point whose Newton failed as rejected too.
                     statistics.rejected += 1
                     delta /= 8
@@ -247,7 +248,7 @@ extension Simulator {
         } else if let column = solver.singularColumn {
             near = " near \(circuit.describe(column)) (singular matrix)"
         } else {
-            near = " (Newton stopped after itl4 = \(deck.options.itl4) iterations before any convergence test)"
+            near = " (Newton stopped after \(max(deck.options.itl4, Solver.minimumIterations)) iterations before any convergence test)"
         }
         return SimulationError(.noConvergence, "timestep too small at t=\(time) s\(near): the transient cannot go on",
                                subject: solver.worstUnknown.map { circuit.unknownNames[$0] } ?? solver.nonconvergedDevice)

@@ -22,6 +22,13 @@ public final class Simulator {
     /// The latest transient's initial point, every node and branch (one point, whatever `.save` keeps).
     public internal(set) var initialTransientPoint: Plot?
 
+    /// Receives one line per convergence aid step (gmin stepping, true gmin stepping, source stepping: what
+    /// ngspice prints as "Trying gmin = ...") and per failed Newton run of a transient time point, for
+    /// diagnosing circuits that do not converge; nil (silent) by default.
+    public var convergenceTrace: ((String) -> Void)? {
+        didSet { solver.trace = convergenceTrace }
+    }
+
     /// Elaborates the deck: numbers nodes, binds devices to their models and the sparse pattern.
     public init(deck: Deck) throws {
         self.deck = deck
@@ -79,6 +86,7 @@ public final class Simulator {
         let previous = Array(solver.solution)
         circuit = try Circuit(deck: changed)
         solver = Solver(circuit: circuit)
+        solver.trace = convergenceTrace
         for (name, value) in sourceValues { (circuit.deviceIndex[name] as? SweepableSource)?.dcValue = value }
         if previous.count == circuit.size { solver.setSolution(previous) }
     }

@@ -49,6 +49,7 @@ final class Solver {
         self.circuit = circuit
         n = circuit.size
         options = circuit.options
+        deviceGmin = circuit.options.gmin
         devices = circuit.devices
         unmanagedDevices = devices.map { UnownedDevice(device: $0) }
         isLinear = devices.allSatisfy(\.isLinear)
@@ -91,7 +92,7 @@ final class Solver {
     /// Loads every device at the present iterate into `matrix` and `rhs`.
     @discardableResult
     func load(mode: LoadMode, diagonalGmin: Double, sourceFactor: Double) -> Bool {
-        var context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
+        var context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: deviceGmin,
                                   sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol,
                                   transient: transient?.step)
         context.vntol = options.vntol
@@ -120,12 +121,13 @@ final class Solver {
         return context.limited
     }
 
-    /// Runs Newton from the present iterate; returns whether it converged within `maxIterations`.
+    /// Runs Newton from the present iterate; returns whether it converged within `maxIterations`, raised
+    /// to `minimumIterations` as ngspice's NIiter does.
     func newton(maxIterations: Int, diagonalGmin: Double = 0, sourceFactor: Double = 1,
                 initJunction: Bool = false) -> Bool {
         var mode: LoadMode = initJunction ? .initJunction : .float
         worstUnknown = nil; nonconvergedDevice = nil; singularColumn = nil
-        for iteration in 1...max(1, maxIterations) {
+        for iteration in 1...max(Solver.minimumIterations, maxIterations) {
             iterations += 1
             let limited = load(mode: mode, diagonalGmin: diagonalGmin, sourceFactor: sourceFactor)
             // A linear transient keeps its factorization while the matrix stays bitwise the same.
@@ -155,7 +157,7 @@ final class Solver {
                 swap(&xStorage, &rhsStorage)
                 if let step = transient?.step, step.integrating {
                     let context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode,
-                                              gmin: options.gmin, sourceFactor: sourceFactor, reltol: options.reltol,
+                                              gmin: deviceGmin, sourceFactor: sourceFactor, reltol: options.reltol,
                                               abstol: options.abstol, transient: step)
                     for device in chargeDevices { device.storeCharges(context) }
                 }
@@ -164,7 +166,7 @@ final class Solver {
             let nodesConverged = iteration > 1 && mode == .float && !limited && unknownsConverged()
             swap(&xStorage, &rhsStorage)
             if nodesConverged {
-                let context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: options.gmin,
+                let context = LoadContext(matrix: matrixPointer, rhs: rhsPointer, solution: xPointer, mode: mode, gmin: deviceGmin,
                                           sourceFactor: sourceFactor, reltol: options.reltol, abstol: options.abstol,
                                           transient: transient?.step)
                 var devicesConverged = true
@@ -199,79 +201,156 @@ final class Solver {
         return worstUnknown == nil
     }
 
-    /// Solves the operating point: plain Newton, then dynamic gmin stepping, then source stepping
-    /// (ngspice's order), throwing a message that names what failed to converge.
+    /// ngspice's NIiter raises any iteration limit below 100 to 100 ("some convergence issues that get
+    /// resolved by increasing max iter"): itl1, itl2 and the homotopies' steps all run at least this many.
+    static let minimumIterations = 100
+
+    /// Device gmin (the junction shunt conductance devices add): `.options gmin`, raised only while
+    /// true gmin stepping runs.
+    private(set) var deviceGmin: Double
+
+    /// Receives one line per homotopy step and per failed transient Newton run (`Simulator.convergenceTrace`).
+    var trace: ((String) -> Void)?
+
+    /// Newton, also returning how many iterations it took (what the homotopies adapt their steps to).
+    private func iterate(_ limit: Int, diagonalGmin: Double = 0, sourceFactor: Double = 1, initJunction: Bool = false)
+        -> (converged: Bool, iterations: Int) {
+        let before = iterations
+        let ok = newton(maxIterations: limit, diagonalGmin: diagonalGmin,
+                        sourceFactor: sourceFactor, initJunction: initJunction)
+        return (ok, iterations - before)
+    }
+
+    /// Solves the operating point as ngspice's CKTop does: plain Newton (itl1), then dynamic gmin stepping,
+    /// then true gmin stepping (the devices' own gmin), then Gillespie's source stepping, throwing a message
+    /// that names what failed to converge.
     func operatingPoint(initJunction: Bool = true) throws {
         let saved = Array(x[0..<n])
-        if newton(maxIterations: options.itl1, initJunction: initJunction) { return }
+        if iterate(options.itl1, initJunction: initJunction).converged { return }
         let firstFailure = failureDescription()
+        trace?("plain Newton failed: \(firstFailure)")
         setSolution(saved)
         if gminStepping(initJunction: initJunction) { return }
-        setSolution(saved)
-        if sourceStepping() { return }
+        if trueGminStepping(initJunction: initJunction) { return }
+        if sourceStepping(initJunction: initJunction) { return }
         if let column = singularColumn {
             throw SimulationError(.singularMatrix, "the circuit matrix is singular at \(circuit.describe(column))",
                                   subject: column < n ? circuit.unknownNames[column] : nil)
         }
         throw SimulationError(.noConvergence,
-                              "operating point did not converge (plain Newton, gmin stepping and source stepping all failed); \(firstFailure)",
+                              "operating point did not converge (plain Newton, gmin stepping, true gmin stepping and source stepping all failed); \(firstFailure)",
                               subject: worstUnknown.map { circuit.unknownNames[$0] } ?? nonconvergedDevice)
     }
 
     func failureDescription() -> String {
         if let column = singularColumn { return "matrix singular at \(circuit.describe(column))" }
-        if let worst = worstUnknown { return "\(circuit.describe(worst)) still moving after \(options.itl1) iterations" }
+        if let worst = worstUnknown { return "\(circuit.describe(worst)) still moving after \(max(options.itl1, Solver.minimumIterations)) iterations" }
         if let device = nonconvergedDevice { return "device '\(device)' current not converged" }
-        return "iteration limit \(options.itl1) reached"
+        return "iteration limit \(max(options.itl1, Solver.minimumIterations)) reached"
     }
 
-    /// ngspice's dynamic gmin stepping: a shunt conductance on every node, reduced while Newton keeps up.
-    private func gminStepping(initJunction: Bool) -> Bool {
+    /// ngspice's gmin stepping ladder (dynamic_gmin and new_gmin): from 1e-2 / 10 down to the target,
+    /// the factor growing after a step that took at most itl2/4 iterations, shrinking after one that took
+    /// more than 3·itl2/4, and its fourth root taken after a failure (from the last good solution); ends
+    /// with a plain Newton (itl1) at the target. `apply` sets the stepped conductance.
+    private func gminLadder(initJunction: Bool, name: String, apply: (Double) -> Void, finish: () -> Void,
+                            newton step: (Bool) -> (converged: Bool, iterations: Int)) -> Bool {
         let target = max(options.gmin, 0)
-        var factor = 10.0
+        let maximumFactor = 10.0
+        var factor = maximumFactor
         var oldGmin = 1e-2
         var gmin = oldGmin / factor
+        xStorage.update(repeating: 0)
         var saved = Array(x[0..<n])
         var first = initJunction
+        let quarter = options.itl2 / 4, threeQuarters = 3 * options.itl2 / 4
         var steps = 0
-        while steps < 500 {
+        while steps < 1000 {
             steps += 1
-            if newton(maxIterations: options.itl2, diagonalGmin: gmin, initJunction: first) {
+            apply(gmin)
+            let (converged, used) = step(first)
+            trace?("\(name) gmin \(gmin): \(converged ? "converged" : "failed") after \(used) iterations")
+            if converged {
                 first = false
                 if gmin <= target { break }
                 saved = Array(x[0..<n])
-                factor = min(factor * factor.squareRoot(), 10)
+                if used <= quarter { factor = min(factor * factor.squareRoot(), maximumFactor) }
+                if used > threeQuarters { factor = max(factor.squareRoot(), 1.00005) }
                 oldGmin = gmin
-                gmin = gmin < factor * target ? target : gmin / factor
+                if gmin < factor * target {
+                    factor = gmin / target
+                    gmin = target
+                } else {
+                    gmin /= factor
+                }
             } else {
+                if factor < 1.00005 { break }
                 factor = factor.squareRoot().squareRoot()
-                if factor < 1.00005 { return false }
-                setSolution(saved)
                 gmin = oldGmin / factor
+                setSolution(saved)
             }
         }
-        return newton(maxIterations: options.itl1)
+        finish()
+        let done = iterate(options.itl1).converged
+        trace?("\(name) final Newton: \(done ? "converged" : "failed")")
+        return done
     }
 
-    /// Source stepping: ramps every independent source from 0 to its value, warm-starting each step.
-    private func sourceStepping() -> Bool {
+    /// ngspice's dynamic gmin stepping: a shunt conductance on every node diagonal, stepped down.
+    private func gminStepping(initJunction: Bool) -> Bool {
+        var diagonal = 0.0
+        return gminLadder(initJunction: initJunction, name: "dynamic", apply: { diagonal = $0 }, finish: { diagonal = 0 },
+                          newton: { self.iterate(self.options.itl2, diagonalGmin: diagonal, initJunction: $0) })
+    }
+
+    /// ngspice's true gmin stepping (new_gmin): the devices' own gmin (junction shunts) stepped down.
+    private func trueGminStepping(initJunction: Bool) -> Bool {
+        defer { deviceGmin = options.gmin }
+        return gminLadder(initJunction: initJunction, name: "true", apply: { self.deviceGmin = $0 },
+                          finish: { self.deviceGmin = self.options.gmin }, newton: { self.iterate(self.options.itl2, initJunction: $0) })
+    }
+
+    /// Gillespie's source stepping as ngspice runs it: every independent source scaled to 0 (with a
+    /// ten-decade gmin ladder from gmin·1e10 if that alone fails), then raised by a step that starts at
+    /// 0.1 %, grows ×1.5 after a quick step, halves after a slow one and shrinks ten-fold (from the last
+    /// good solution) after a failure, until the sources are whole.
+    private func sourceStepping(initJunction: Bool) -> Bool {
         xStorage.update(repeating: 0)
-        guard newton(maxIterations: options.itl1, sourceFactor: 0, initJunction: true) else { return false }
-        var reached = 0.0, step = 0.001
-        var saved = Array(x[0..<n])
-        var steps = 0
-        while reached < 1, steps < 2000 {
-            steps += 1
-            let factor = min(1, reached + step)
-            if newton(maxIterations: options.itl2, sourceFactor: factor) {
-                reached = factor; saved = Array(x[0..<n])
-                step = min(step * 2, 0.5)
-            } else {
-                setSolution(saved)
-                step /= 10
-                if step < 1e-7 { return false }
+        let quarter = options.itl2 / 4, threeQuarters = 3 * options.itl2 / 4
+        var converged = iterate(options.itl2, sourceFactor: 0, initJunction: initJunction).converged
+        var first = initJunction && !converged
+        trace?("source stepping at 0: \(converged ? "converged" : "failed")")
+        if !converged {
+            var diagonal = max(options.gmin, 0) * 1e10
+            for _ in 0...10 {
+                converged = iterate(options.itl2, diagonalGmin: diagonal, sourceFactor: 0, initJunction: first).converged
+                trace?("source stepping at 0, gmin \(diagonal): \(converged ? "converged" : "failed")")
+                if !converged { break }
+                first = false
+                diagonal /= 10
             }
         }
-        return reached >= 1 && newton(maxIterations: options.itl1)
+        guard converged else { return false }
+        var reached = 0.0, raise = 0.001
+        var factor = raise
+        var saved = Array(x[0..<n])
+        repeat {
+            let (ok, used) = iterate(options.itl2, sourceFactor: factor)
+            trace?("source factor \(factor): \(ok ? "converged" : "failed") after \(used) iterations")
+            if ok {
+                reached = factor
+                saved = Array(x[0..<n])
+                factor = reached + raise
+                if used <= quarter { raise *= 1.5 }
+                if used > threeQuarters { raise *= 0.5 }
+            } else {
+                if factor - reached < 1e-8 { break }
+                raise = min(raise / 10, 0.01)
+                factor = reached
+                setSolution(saved)
+            }
+            factor = min(factor, 1)
+        } while raise >= 1e-7 && reached < 1
+        return reached == 1
     }
 }
