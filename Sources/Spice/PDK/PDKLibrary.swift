@@ -17,7 +17,8 @@ public enum PDKLibrary {
     /// Binned cards `NAME.1 … NAME.k`, one per rectangle of consecutive fitted lengths and widths: each
     /// parameter's base, L…, W… and P… coefficients interpolate the four corner fits bilinearly in
     /// (1/L, 1/W) (µm⁻¹), so the cards are exact at the fitted geometries and continuous across bin edges.
-    /// The outer bins extend to 1 nm and 1 m (extrapolation); `fitlmin`… hold the fitted range for warnings.
+    /// The shortest and narrowest bins extend down to 1 nm (extrapolation); past the longest length and the widest
+    /// width, bins flat in that direction extend to 1 m. `fitlmin`… hold the fitted range for warnings.
     public static func cards(device: String, corner: String, fits: [PDKFit.LengthFit], widths: ClosedRange<Double>) -> [ModelCard] {
         let pmos = device.hasPrefix("p")
         let name = modelName(device: device, corner: corner)
@@ -27,7 +28,9 @@ public enum PDKLibrary {
         let ls = Array(Set(fits.map(\.l))).sorted(), ws = Array(Set(fits.map(\.w))).sorted()
         guard let l0 = ls.first, let l1 = ls.last, let w0 = ws.first, let w1 = ws.last else { return [] }
         func edges(_ v: [Double]) -> [(Double, Double)] { v.count == 1 ? [(v[0], v[0])] : Array(zip(v.dropLast(), v.dropFirst())) }
-        let lEdges = edges(ls), wEdges = edges(ws)
+        // Beyond the longest length and the widest width one more bin holds the edge values (flat in 1/L, 1/W):
+        // extrapolating the last rectangle's slopes to W = 300 µm made CLC, ACDE, MOIN and VSAT negative (NaN charges).
+        let lEdges = edges(ls) + (ls.count > 1 ? [(l1, l1)] : []), wEdges = edges(ws) + (ws.count > 1 ? [(w1, w1)] : [])
         var cards: [ModelCard] = []
         for (j, (wa, wb)) in wEdges.enumerated() {
             for (i, (la, lb)) in lEdges.enumerated() {

@@ -144,7 +144,7 @@ public enum PDKReport {
         let sample = try PDKDataset.load(folder: folder, device: device, corner: first, set: .mid)
         md.append("W × L (µm): " + sample.geometries.map { String(printf: "%g/%g", $0.w, $0.l) }.joined(separator: ", ")
                   + "; 27 °C sweeps Id–Vgs at |Vds| 0.05 and 0.9 V (and 0.9 V with body bias), Id–Vds at |Vgs| 0.5–1.2 V; "
-                  + "Cgg from the 1 MHz AC set. W > 100 µm is outside the fitted range (extrapolated).")
+                  + "Cgg from the 1 MHz AC set. W > 100 µm is outside the fitted range (the cards hold their W = 100 µm values there).")
         md.append("")
         md += summaryHeader
         var all: [Errors] = []
