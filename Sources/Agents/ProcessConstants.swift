@@ -88,8 +88,8 @@ extension ProcessConstants {
     /// Lengths (µm) at which λ is measured, and the current densities (µA per square) of the gm/Id points.
     public static let lambdaLengths: [Double] = [0.5, 1, 2]
     public static let densities: [Double] = [0.01, 0.1, 1, 10]
-    /// Width of the swept device, µm (one finger). 5 µm: at L = 1 µm the fitted sky130 pfet card's
-    /// 10 µm bin runs several times too strong above |Vgs| ≈ 1.1 V, its 5 µm bin follows the foundry model.
+    /// Width of the swept device, µm (one finger): a fitted grid width of the sky130 cards, wide enough that
+    /// narrow-width effects do not colour the per-square constants.
     public static let widthUM = 5.0
 
     /// Measures the constants of `corner` in `library` (sky130 cell names), cached per library file
