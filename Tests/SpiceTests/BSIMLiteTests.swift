@@ -107,6 +107,8 @@ final class BSIMLiteTests: XCTestCase {
         expectError("\(base) version=3.1", contains: ["nch", "version"])
         expectError(".model nch nmos level=9", contains: ["nch", "level 9"])
         expectError("\(base) lint=0.3u", contains: ["m1", "nch", "effective channel length"])
+        expectError("\(base) clc=-1e-7", contains: ["m1", "nch", "CLC", "negative"])
+        expectError("\(base) vsat=-1e4", contains: ["m1", "nch", "VSAT", "not positive"])
         expectError("\(base)", instance: "m1 d g 0 0 nch w=-2u l=0.5u", contains: ["m1", "W"])
     }
 

@@ -85,6 +85,9 @@ extension BSIMLiteModel {
         s.noff = b("noff"); s.voffcv = b("voffcv"); s.acde = b("acde"); s.moin = b("moin")
         var vfb = b("vfb")
 
+        // A negative CLC (e.g. a binned card extrapolated far past its bins) makes AbulkCV NaN and every charge
+        // with it; ngspice prints NaN results there, we stop with the instance and the value instead.
+        guard s.clc >= 0 else { throw fail("CLC = \(s.clc) is negative at this L and W, so AbulkCV is undefined") }
         s.abulkCVfactor = 1 + pow(s.clc / s.leffCV, s.cle)
 
         // Temperature (ngspice's b3temp).
@@ -110,6 +113,7 @@ extension BSIMLiteModel {
         if u0 > 1 { u0 /= 1e4 }
         s.u0temp = u0 * pow(tRatio, ute)
         s.vsattemp = vsat - at * t0
+        guard s.vsattemp > 0 else { throw fail("VSAT at this temperature = \(s.vsattemp) is not positive") }
         s.rds0 = (rdsw + prt * t0) / pow(s.weff * 1e6, wr)
 
         s.cgdoTotal = (cgdo + s.cf) * s.weffCV
