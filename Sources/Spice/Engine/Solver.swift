@@ -305,9 +305,8 @@ final class Solver {
 
     /// ngspice's true gmin stepping (new_gmin): the devices' own gmin (junction shunts) stepped down.
     private func trueGminStepping(initJunction: Bool) -> Bool {
-        defer { deviceGmin = options.gmin }
-        return gminLadder(initJunction: initJunction, name: "true", apply: { self.deviceGmin = $0 },
-                          finish: { self.deviceGmin = self.options.gmin }, newton: { self.iterate(self.options.itl2, initJunction: $0) })
+        gminLadder(initJunction: initJunction, name: "true", apply: { self.deviceGmin = $0 },
+                   finish: { self.deviceGmin = self.options.gmin }, newton: { self.iterate(self.options.itl2, initJunction: $0) })
     }
 
     /// Gillespie's source stepping as ngspice runs it: every independent source scaled to 0 (with a

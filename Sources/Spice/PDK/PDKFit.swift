@@ -178,10 +178,10 @@ public enum PDKFit {
             for k in order {
                 let w = widths[k]
                 let start = Date()
-                var anchors: [Anchor] = []
-                if let p = longer[w] { anchors.append(Anchor(parameters: p, weight: options.coherence)) }
+                var anchors: [[String: Double]] = []
+                if let p = longer[w] { anchors.append(p) }
                 if k != ref, let p = here[widths[k > ref ? k - 1 : k + 1]] {
-                    anchors.append(Anchor(parameters: p, weight: options.coherence))
+                    anchors.append(p)
                 }
                 guard let first = independent[key(w, l)] else { continue }
                 let fit = anchors.isEmpty ? first
@@ -195,12 +195,6 @@ public enum PDKFit {
             longer = here
         }
         return fits.sorted { ($0.w, $0.l) < ($1.w, $1.l) }
-    }
-
-    /// A parameter set a fit is pulled toward, with the weight of the pull per scaled variable.
-    struct Anchor {
-        var parameters: [String: Double]
-        var weight: Double
     }
 
     /// The model card for a parameter dictionary in card names and card signs.
@@ -260,7 +254,7 @@ public enum PDKFit {
     }
 
     static func fitGeometry(_ data: PDKDataset, l: Double, w: Double, pmos: Bool, start: [String: Double]?,
-                            anchors: [Anchor], options: Options) throws -> LengthFit {
+                            anchors: [[String: Double]], options: Options) throws -> LengthFit {
         let sign = pmos ? -1.0 : 1.0
         var params = fixedParameters(pmos: pmos)
         let dc = dcParameters(pmos: pmos)
@@ -289,13 +283,15 @@ public enum PDKFit {
         let lmDC = LevenbergMarquardt(maxIterations: options.iterations, relativeTolerance: 1e-7,
                                       lower: dc.map { $0.lower ?? -1e9 }, upper: dc.map { $0.upper ?? 1e9 })
         let base = params
-        let pulls = anchors.map { (variables(dc, $0.parameters), $0.weight.squareRoot()) }
+        // The pull toward each anchor (a neighbour's parameters), Options.coherence per scaled variable.
+        let pull = options.coherence.squareRoot()
+        let targets = anchors.map { variables(dc, $0) }
         let resultDC = lmDC.minimize(start: variables(dc, params)) { x in
             var p = base
             apply(x, dc, to: &p)
             guard var r = dcResiduals(p, pmos: pmos, l: l, points: points) else { return nil }
-            for (target, s) in pulls {
-                for (v, t) in zip(x, target) { r.append(s * (v - t)) }
+            for target in targets {
+                for (v, t) in zip(x, target) { r.append(pull * (v - t)) }
             }
             return r
         }
